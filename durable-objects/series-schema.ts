@@ -1,0 +1,28 @@
+// Storage of one Series Durable Object (one tenant × metric). Append-only list:
+// never edit a step that has shipped; add a new one.
+export const SERIES_MIGRATIONS = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE tag_sets (
+     tag_key TEXT PRIMARY KEY,
+     tags TEXT NOT NULL,
+     points INTEGER NOT NULL DEFAULT 0,
+     stored INTEGER NOT NULL DEFAULT 0,
+     last_value REAL,
+     last_at INTEGER,
+     last_scored_at INTEGER,
+     last_anomaly_at INTEGER,
+     detector TEXT,
+     version INTEGER NOT NULL DEFAULT 0,
+     flushed_version INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE TABLE blocks (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     tag_key TEXT NOT NULL,
+     first_ts INTEGER NOT NULL,
+     last_ts INTEGER NOT NULL,
+     count INTEGER NOT NULL,
+     data BLOB NOT NULL
+   );
+   CREATE INDEX blocks_by_series ON blocks (tag_key, id);
+   CREATE TABLE outbox (id TEXT PRIMARY KEY, body TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+] as const;

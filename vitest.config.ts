@@ -1,0 +1,44 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// Two projects: `unit` runs the pure domain code in `src/` on Node;
+// `workers` runs everything that touches bindings inside workerd, against
+// real D1 (migrations applied), Durable Objects, R2 and Queues.
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("migrations");
+  return {
+    test: {
+      projects: [
+        {
+          test: {
+            name: "unit",
+            include: ["test/unit/**/*.test.ts"],
+            environment: "node",
+          },
+        },
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  AYVLO_ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
+                  AYVLO_BENCH_ROUTES: "1",
+                },
+              },
+            }),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/unit/**"],
+            setupFiles: ["test/setup.ts"],
+            // Access logs are one JSON line per request: keep test output to warnings and errors.
+            onConsoleLog: (line: string) => !line.includes('"level":"info"'),
+          },
+        },
+      ],
+    },
+  };
+});

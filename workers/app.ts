@@ -1,0 +1,38 @@
+import { Hono } from "hono";
+import type { AppEnv } from "./app-env.ts";
+import { readConfig } from "./env.ts";
+import { ApiError, problemResponse } from "./errors.ts";
+import { log } from "./log.ts";
+import { observe } from "./middleware/observe.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { anomalyRoutes } from "./routes/anomalies.ts";
+import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { benchRoutes } from "./routes/bench.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { ingestRoutes } from "./routes/ingest.ts";
+import { seriesRoutes } from "./routes/series.ts";
+
+/** The HTTP API: one sub-app per resource, one error renderer. */
+export const app = new Hono<AppEnv>()
+  .use(observe())
+  .use(async (c, next) => {
+    readConfig(c.env);
+    await next();
+  })
+  .route("/health", healthRoutes)
+  .route("/v1/admin", adminRoutes)
+  .route("/v1/api-keys", apiKeyRoutes)
+  .route("/v1/ingest", ingestRoutes)
+  .route("/v1/series", seriesRoutes)
+  .route("/v1/anomalies", anomalyRoutes)
+  .use("/v1/_bench/*", async (c, next) => {
+    if (readConfig(c.env).AYVLO_BENCH_ROUTES !== "1") throw new ApiError("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`);
+    await next();
+  })
+  .route("/v1/_bench", benchRoutes)
+  .notFound((c) => problemResponse(c, new ApiError("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`)))
+  .onError((error, c) => {
+    if (error instanceof ApiError) return problemResponse(c, error);
+    log("error", "http.unhandled", { request_id: c.get("requestId"), path: c.req.path, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    return problemResponse(c, new ApiError("INTERNAL", "an unexpected error occurred; it has been logged with this request id"));
+  });

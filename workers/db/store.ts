@@ -1,0 +1,192 @@
+import { and, asc, desc, eq, gt, gte, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import { anomalies, apiKeys, idempotencyKeys, series, tenants } from "./schema.ts";
+
+// The data layer: the only code that queries D1. Every function that touches a
+// tenant's rows takes the tenant id as its first argument and filters by it, so
+// a route cannot forget it.
+
+export type TenantRow = typeof tenants.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type SeriesRow = typeof series.$inferSelect;
+export type AnomalyRow = typeof anomalies.$inferSelect;
+
+export interface Page {
+  limit: number;
+  /** Decoded cursor: the sort key of the last row of the previous page. */
+  after?: readonly [number | string, string] | undefined;
+}
+
+export interface AnomalyFilter {
+  metric?: string | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
+  severity?: AnomalyRow["severity"] | undefined;
+  status?: AnomalyRow["status"] | undefined;
+}
+
+export type Store = ReturnType<typeof createStore>;
+
+export function createStore(d1: D1Database) {
+  const db: DrizzleD1Database = drizzle(d1);
+  return {
+    /** A new tenant with its first API key, in one atomic batch. */
+    async createTenant(tenant: TenantRow, key: ApiKeyRow): Promise<void> {
+      await db.batch([db.insert(tenants).values(tenant), db.insert(apiKeys).values(key)]);
+    },
+
+    /** Key lookup for authentication: by the key's public id, before any tenant is known. */
+    async findKeyForAuth(keyId: string): Promise<{ key: ApiKeyRow; tenant: TenantRow } | null> {
+      const rows = await db
+        .select({ key: apiKeys, tenant: tenants })
+        .from(apiKeys)
+        .innerJoin(tenants, eq(apiKeys.tenantId, tenants.id))
+        .where(eq(apiKeys.id, keyId))
+        .limit(1);
+      return rows[0] ?? null;
+    },
+
+    async insertApiKey(tenantId: string, key: ApiKeyRow): Promise<void> {
+      await db.insert(apiKeys).values({ ...key, tenantId });
+    },
+
+    async listApiKeys(tenantId: string, page: Page): Promise<ApiKeyRow[]> {
+      const after = page.after;
+      return db
+        .select()
+        .from(apiKeys)
+        .where(
+          and(
+            eq(apiKeys.tenantId, tenantId),
+            after ? or(gt(apiKeys.createdAt, Number(after[0])), and(eq(apiKeys.createdAt, Number(after[0])), gt(apiKeys.id, after[1]))) : undefined,
+          ),
+        )
+        .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id))
+        .limit(page.limit + 1);
+    },
+
+    /** Marks a key revoked; false when the tenant has no such (unrevoked) key. */
+    async revokeApiKey(tenantId: string, keyId: string, now: number): Promise<boolean> {
+      const result = await db
+        .update(apiKeys)
+        .set({ revokedAt: now })
+        .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
+        .run();
+      return result.meta.changes > 0;
+    },
+
+    async listSeries(tenantId: string, page: Page, metric?: string): Promise<SeriesRow[]> {
+      const after = page.after;
+      return db
+        .select()
+        .from(series)
+        .where(
+          and(
+            eq(series.tenantId, tenantId),
+            metric ? eq(series.metric, metric) : undefined,
+            after ? or(gt(series.metric, String(after[0])), and(eq(series.metric, String(after[0])), gt(series.tagKey, after[1]))) : undefined,
+          ),
+        )
+        .orderBy(asc(series.metric), asc(series.tagKey))
+        .limit(page.limit + 1);
+    },
+
+    /**
+     * Records what a Series Durable Object flushes from its outbox: anomalies
+     * (idempotent by their deterministic ids) and the latest per-series stats.
+     */
+    async recordSeriesFlush(tenantId: string, rows: { anomalies: AnomalyRow[]; series: SeriesRow[] }): Promise<void> {
+      const statements: Array<{ run(): Promise<unknown> } & Parameters<typeof db.batch>[0][number]> = [];
+      for (const anomaly of rows.anomalies) {
+        statements.push(db.insert(anomalies).values({ ...anomaly, tenantId }).onConflictDoNothing());
+      }
+      for (const row of rows.series) {
+        statements.push(
+          db
+            .insert(series)
+            .values({ ...row, tenantId })
+            .onConflictDoUpdate({
+              target: [series.tenantId, series.metric, series.tagKey],
+              set: {
+                points: row.points,
+                lastValue: row.lastValue,
+                lastAt: row.lastAt,
+                lastAnomalyAt: row.lastAnomalyAt,
+                config: row.config,
+                updatedAt: row.updatedAt,
+              },
+            }),
+        );
+      }
+      const [first, ...rest] = statements;
+      if (first) await db.batch([first, ...rest]);
+    },
+
+    async listAnomalies(tenantId: string, filter: AnomalyFilter, page: Page): Promise<AnomalyRow[]> {
+      const after = page.after;
+      const conditions: Array<SQL | undefined> = [
+        eq(anomalies.tenantId, tenantId),
+        filter.metric ? eq(anomalies.metric, filter.metric) : undefined,
+        filter.from !== undefined ? gte(anomalies.timestamp, filter.from) : undefined,
+        filter.to !== undefined ? lte(anomalies.timestamp, filter.to) : undefined,
+        filter.severity ? eq(anomalies.severity, filter.severity) : undefined,
+        filter.status ? eq(anomalies.status, filter.status) : undefined,
+        // Newest first; the cursor is the (timestamp, id) of the last row seen.
+        after ? or(lt(anomalies.timestamp, Number(after[0])), and(eq(anomalies.timestamp, Number(after[0])), lt(anomalies.id, after[1]))) : undefined,
+      ];
+      return db
+        .select()
+        .from(anomalies)
+        .where(and(...conditions))
+        .orderBy(desc(anomalies.timestamp), desc(anomalies.id))
+        .limit(page.limit + 1);
+    },
+
+    async getAnomaly(tenantId: string, id: string): Promise<AnomalyRow | null> {
+      const rows = await db
+        .select()
+        .from(anomalies)
+        .where(and(eq(anomalies.tenantId, tenantId), eq(anomalies.id, id)))
+        .limit(1);
+      return rows[0] ?? null;
+    },
+
+    /**
+     * Claims an Idempotency-Key for its owner (a tenant id, or "operator").
+     * Returns "claimed" when this request is the first, or the stored row otherwise.
+     */
+    async claimIdempotencyKey(owner: string, key: string, requestHash: string, now: number, ttlMs: number) {
+      // An expired claim is forgotten first, so the key can be used afresh.
+      await db
+        .delete(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.owner, owner), eq(idempotencyKeys.key, key), lt(idempotencyKeys.createdAt, now - ttlMs)));
+      const inserted = await db
+        .insert(idempotencyKeys)
+        .values({ owner, key, requestHash, status: null, contentType: null, body: null, createdAt: now })
+        .onConflictDoNothing()
+        .run();
+      if (inserted.meta.changes > 0) return "claimed" as const;
+      const rows = await db
+        .select()
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.owner, owner), eq(idempotencyKeys.key, key)))
+        .limit(1);
+      return rows[0] ?? ("claimed" as const);
+    },
+
+    async completeIdempotencyKey(owner: string, key: string, status: number, contentType: string, body: string): Promise<void> {
+      await db
+        .update(idempotencyKeys)
+        .set({ status, contentType, body })
+        .where(and(eq(idempotencyKeys.owner, owner), eq(idempotencyKeys.key, key)));
+    },
+
+    async releaseIdempotencyKey(owner: string, key: string): Promise<void> {
+      await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.owner, owner), eq(idempotencyKeys.key, key)));
+    },
+
+    async ping(): Promise<void> {
+      await db.run(sql`select 1`);
+    },
+  };
+}

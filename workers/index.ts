@@ -1,0 +1,10 @@
+// The Worker entry: wiring only.
+import { app } from "./app.ts";
+
+export { Noop } from "../durable-objects/noop.ts";
+export { Series } from "../durable-objects/series.ts";
+export { TenantGate } from "../durable-objects/tenant-gate.ts";
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

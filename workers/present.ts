@@ -1,0 +1,46 @@
+import type { AnomalyRecord } from "../src/series/anomaly.ts";
+import type { AnomalyRow, ApiKeyRow, SeriesRow, TenantRow } from "./db/store.ts";
+
+// How resources look on the wire (API.md): snake_case, times as ISO-8601 UTC.
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+export function tenantJson(t: TenantRow) {
+  return { id: t.id, name: t.name, region: t.region, plan: t.plan, created_at: iso(t.createdAt) };
+}
+
+export function apiKeyJson(k: ApiKeyRow) {
+  return { id: k.id, name: k.name, prefix: `ayv_live_${k.id}`, scopes: k.scopes, created_at: iso(k.createdAt), revoked_at: iso(k.revokedAt) };
+}
+
+export function seriesJson(s: SeriesRow) {
+  return {
+    metric: s.metric,
+    tags: s.tags,
+    points: s.points,
+    last_value: s.lastValue,
+    last_at: iso(s.lastAt),
+    last_anomaly_at: iso(s.lastAnomalyAt),
+    config: s.config,
+  };
+}
+
+/** An anomaly, whether fresh from a Series Durable Object or read back from D1. */
+export function anomalyJson(a: AnomalyRecord | AnomalyRow) {
+  const expected = "expected" in a ? a.expected : { low: a.expectedLow, high: a.expectedHigh };
+  return {
+    id: a.id,
+    metric: a.metric,
+    tags: a.tags,
+    timestamp: iso(a.timestamp),
+    value: a.value,
+    score: a.score,
+    severity: a.severity,
+    confidence: a.confidence,
+    expected,
+    direction: a.direction,
+    algorithms: a.algorithms,
+    status: a.status,
+    ...("explanation" in a && a.explanation ? { explanation: a.explanation } : {}),
+  };
+}
