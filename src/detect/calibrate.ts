@@ -1,0 +1,51 @@
+/**
+ * Peaks-over-threshold calibration of a member's surprise against its own
+ * history: a streaming 90th percentile (stochastic approximation) and the
+ * mean excess above it model an exponential tail, so
+ *   P(U > u) ≈ 0.1 · exp(−(u − q90) / meanExcess)   for u > q90.
+ * Heavy-tailed series thus need a larger surprise for the same probability,
+ * which makes scores comparable across very different metrics.
+ */
+export interface TailState {
+  n: number;
+  q: number;
+  excess: number;
+  /** Running scale of U for the quantile step size. */
+  spread: number;
+}
+
+const TAIL = 0.1;
+
+export function createTail(): TailState {
+  return { n: 0, q: 0, excess: 0, spread: 0 };
+}
+
+/** −ln P(U ≥ u) under the current tail model (0 for ordinary values). Pure: does not learn. */
+export function tailSurprisal(st: TailState, u: number, minExcess: number): number {
+  if (st.n < 10) return 0;
+  const me = Math.max(st.excess, minExcess, 1e-12);
+  // Below the 90th percentile: a linear ramp up to −ln 0.1 (these values are never alerts).
+  if (u <= st.q) return u > 0 ? (Math.log(1 / TAIL) * u) / Math.max(st.q, 1e-12) : 0;
+  return Math.log(1 / TAIL) + (u - st.q) / me;
+}
+
+/** Learns one observation of U. Extreme values are capped so one spike cannot inflate the tail. */
+export function learnTail(st: TailState, u: number, rate = 0.002): void {
+  st.n += 1;
+  if (st.n === 1) {
+    st.q = u;
+    st.spread = Math.abs(u) + 1e-12;
+    st.excess = 0;
+    return;
+  }
+  const r = st.n < 200 ? Math.max(rate, 2 / st.n) : rate;
+  st.spread += (Math.abs(u - st.q) - st.spread) * r;
+  // Stochastic quantile: moves up by 0.9·step when exceeded, down by 0.1·step otherwise.
+  const step = st.spread * r * 10;
+  st.q += u > st.q ? (1 - TAIL) * step : -TAIL * step;
+  if (st.q < 0) st.q = 0;
+  if (u > st.q) {
+    const capped = Math.min(u - st.q, 10 * Math.max(st.excess, st.spread));
+    st.excess += (capped - st.excess) * r * 5;
+  }
+}

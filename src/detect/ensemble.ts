@@ -1,0 +1,237 @@
+import { createChangepoint, updateChangepoint, type ChangepointState } from "./changepoint.ts";
+import { createTail, learnTail, tailSurprisal, type TailState } from "./calibrate.ts";
+import { generalizedEsd } from "./esd.ts";
+import { iqrFences } from "./iqr.ts";
+import { createLagged, LaggedModels, type LaggedState } from "./lagged.ts";
+import { MEMBER_NAMES, type MemberName, type MemberResult } from "./member.ts";
+import { robustZ } from "./robust-z.ts";
+import { createSeasonal, shiftSeasonalLevel, updateSeasonal, type SeasonalState } from "./seasonal.ts";
+import { createWindow, pushWindow, truncateWindow, windowSize, type WindowState } from "./window.ts";
+import type { Detector, DetectorConfig, DetectorSnapshot, MemberScore, Severity, Verdict } from "./index.ts";
+
+/**
+ * The ensemble: every member scores the point against the past, each
+ * surprise is calibrated into a tail probability against that member's own
+ * history, and the weighted evidence (−ln p) becomes the score. A novelty
+ * gate then keeps one high score per episode, and a confirmed level shift
+ * makes the window forget the old level (alert once, then adapt).
+ */
+export interface Tuning {
+  /** Default member weights. */
+  weights: Record<MemberName, number>;
+  /** Evidence combination: weighted mean of surprisals blended with their max. */
+  maxBlend: number;
+  /** Alert thresholds on the score per sensitivity, as −log10(1 − score). */
+  alertLog10: { low: number; medium: number; high: number; adaptive: number };
+  /** Decay per point of the novelty gate's memory of the last peak (fraction kept). */
+  peakDecay: number;
+  /** How much of the remembered peak a new point's evidence must exceed. */
+  gate: number;
+  /** Evidence below this never opens the gate memory (−ln p). */
+  gateFloor: number;
+  /** Points an episode stays open after the score drops below the alert level. */
+  cooldown: number;
+  /** Minimum points kept in the window after a level shift. */
+  shiftKeep: number;
+  /** Cap on the evidence (−ln p), so scores never round to exactly 1. */
+  maxEvidence: number;
+}
+
+export const DEFAULT_TUNING: Tuning = {
+  weights: { robust_z: 1, iqr: 1, esd: 1, seasonal: 1, iforest: 1, lof: 1, changepoint: 1 },
+  maxBlend: 0.5,
+  alertLog10: { low: 6, medium: 4.5, high: 3.5, adaptive: 4.5 },
+  peakDecay: 0.995,
+  gate: 1,
+  gateFloor: 6,
+  cooldown: 12,
+  shiftKeep: 16,
+  maxEvidence: 34,
+};
+
+export const DEFAULT_WINDOW = 1024;
+
+interface EnsembleState {
+  v: 2;
+  n: number;
+  lastT: number;
+  win: WindowState;
+  seasonal: SeasonalState;
+  lagged: LaggedState;
+  cp: ChangepointState;
+  tails: Record<string, TailState>;
+  peak: number;
+  inEpisode: boolean;
+  quiet: number;
+}
+
+function freshState(config: DetectorConfig): EnsembleState {
+  const tails: Record<string, TailState> = {};
+  for (const m of MEMBER_NAMES) tails[m] = createTail();
+  return {
+    v: 2,
+    n: 0,
+    lastT: 0,
+    win: createWindow(config.window ?? DEFAULT_WINDOW),
+    seasonal: createSeasonal(config.seasonality),
+    lagged: createLagged(),
+    cp: createChangepoint(),
+    tails,
+    peak: 0,
+    inEpisode: false,
+    quiet: 0,
+  };
+}
+
+function isState(s: unknown): s is EnsembleState {
+  const o = s as Partial<EnsembleState> | null;
+  return !!o && o.v === 2 && typeof o.n === "number" && !!o.win && !!o.seasonal && !!o.lagged && !!o.cp && !!o.tails;
+}
+
+/** Member weights in force: the feedback-adapted ones for "adaptive", the defaults otherwise. */
+function weightsFor(config: DetectorConfig, tuning: Tuning): Record<MemberName, number> {
+  const w = { ...tuning.weights };
+  if (config.sensitivity === "adaptive" && config.weights) {
+    for (const m of MEMBER_NAMES) {
+      const v = config.weights[m];
+      if (typeof v === "number" && Number.isFinite(v) && v >= 0) w[m] = tuning.weights[m] * v;
+    }
+  }
+  const enabled = config.algorithms && config.algorithms.length ? new Set(config.algorithms) : null;
+  if (enabled) for (const m of MEMBER_NAMES) if (!enabled.has(m)) w[m] = 0;
+  return w;
+}
+
+export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapshot | null | undefined, tuning: Tuning): Detector {
+  const state: EnsembleState = isState(snapshot) ? (structuredClone(snapshot) as EnsembleState) : freshState(config);
+  const models = new LaggedModels(state.lagged, config.seed ?? 0x5eed);
+  const weights = weightsFor(config, tuning);
+  const alertEvidence = tuning.alertLog10[config.sensitivity] * Math.LN10;
+  const zBand = Math.sqrt(2 * alertEvidence);
+  const floorAbs = config.minDelta?.abs ?? 0;
+  const floorRel = config.minDelta?.rel ?? 0;
+  const used = MEMBER_NAMES.filter((m) => weights[m] > 0);
+  const totalWeight = used.reduce((s, m) => s + weights[m], 0) || 1;
+
+  const update = (timestamp: number, value: number): Verdict => {
+    if (!Number.isFinite(value) || !Number.isFinite(timestamp)) return idleVerdict(state, value, config.minPoints);
+    const win = state.win;
+    const warm = windowSize(win) > 0;
+    // Score against the past.
+    const results: Partial<Record<MemberName, MemberResult>> = {};
+    const rz = warm ? robustZ(win.sorted, value) : null;
+    if (rz) {
+      results.robust_z = rz;
+      results.iqr = iqrFences(win.sorted, value);
+      results.esd = generalizedEsd(win.sorted, value);
+    }
+    const se = updateSeasonal(state.seasonal, timestamp, value);
+    results.seasonal = se;
+    const lag = models.score(win, value);
+    results.iforest = lag.iforest;
+    results.lof = lag.lof;
+    const cp = updateChangepoint(state.cp, se.surprise * se.sign);
+    results.changepoint = cp;
+
+    // Magnitude floor: a change smaller than the floor is not news, whatever its z.
+    const delta = Math.abs(value - se.expected);
+    const belowFloor = delta < Math.max(floorAbs, floorRel * Math.abs(se.expected));
+    const dirOk = (sign: number) => config.direction === "both" || (config.direction === "up" ? sign >= 0 : sign <= 0);
+
+    let wsum = 0;
+    let smax = 0;
+    const algorithms: MemberScore[] = [];
+    for (const m of MEMBER_NAMES) {
+      const r = results[m];
+      const tail = state.tails[m]!;
+      let s = 0;
+      if (r) {
+        s = belowFloor || !dirOk(r.sign) ? 0 : tailSurprisal(tail, r.surprise, 0.05);
+        learnTail(tail, r.surprise);
+      }
+      if (weights[m] > 0) {
+        wsum += weights[m] * s;
+        if (s > smax) smax = s;
+      }
+      algorithms.push({ name: m, score: 1 - Math.exp(-s), flagged: s >= alertEvidence, weight: weights[m] / totalWeight });
+    }
+    const mean = wsum / totalWeight;
+    const evidence = Math.min(tuning.maxEvidence, (1 - tuning.maxBlend) * mean + tuning.maxBlend * smax);
+
+    // Novelty gate: within the memory of a recent peak, only evidence above it counts.
+    const remembered = state.peak;
+    const gated = remembered > 0 && evidence <= tuning.gate * remembered ? Math.min(evidence, tuning.gateFloor) * 0.5 : evidence;
+    state.peak = Math.max(state.peak * tuning.peakDecay, evidence >= tuning.gateFloor ? evidence : 0);
+    if (state.peak < tuning.gateFloor) state.peak = 0;
+
+    const score = 1 - Math.exp(-gated);
+    const warmingUp = state.n < config.minPoints;
+    const over = !warmingUp && gated >= alertEvidence;
+    const opens = over && !state.inEpisode;
+    if (over) {
+      state.inEpisode = true;
+      state.quiet = 0;
+    } else if (state.inEpisode && ++state.quiet >= tuning.cooldown) state.inEpisode = false;
+
+    // Learn.
+    pushWindow(win, value);
+    models.step(win);
+    if (cp.shift) {
+      truncateWindow(win, Math.max(tuning.shiftKeep, cp.run));
+      shiftSeasonalLevel(state.seasonal, value - se.seasonal);
+    }
+    state.n += 1;
+    state.lastT = timestamp;
+
+    const deviation = (value - se.expected) / se.scale;
+    const dir = deviation > 0 ? "up" : deviation < 0 ? "down" : null;
+    const flaggedWeight = algorithms.reduce((s, a) => s + (a.flagged ? a.weight : 0), 0);
+    return {
+      score,
+      anomalous: opens,
+      severity: severityOf(over, gated, alertEvidence),
+      confidence: Math.min(1, state.n / Math.max(1, 4 * config.minPoints)) * (over ? Math.max(0.5, flaggedWeight) : 1 - score),
+      expected: { low: se.expected - zBand * se.scale, high: se.expected + zBand * se.scale },
+      direction: dir,
+      deviation,
+      warmingUp,
+      algorithms,
+      breakdown: {
+        value,
+        expected: se.expected,
+        seasonal: se.seasonal,
+        scale: se.scale,
+        robustZ: rz ? (value - rz.center) / rz.scale : 0,
+        evidence,
+        pointScore: 1 - Math.exp(-evidence),
+        levelShift: cp.shift ? { direction: cp.sign > 0 ? "up" : "down", onsetPointsAgo: cp.run } : null,
+        belowFloor,
+      },
+    };
+  };
+
+  return {
+    update,
+    snapshot: () => structuredClone(state) as unknown as DetectorSnapshot,
+  };
+}
+
+function severityOf(over: boolean, evidence: number, alert: number): Severity {
+  if (!over) return "info";
+  return evidence >= alert + 3 * Math.LN10 ? "critical" : "warning";
+}
+
+function idleVerdict(state: EnsembleState, value: number, minPoints: number): Verdict {
+  return {
+    score: 0,
+    anomalous: false,
+    severity: "info",
+    confidence: 0,
+    expected: { low: value, high: value },
+    direction: null,
+    deviation: 0,
+    warmingUp: state.n < minPoints,
+    algorithms: [],
+    breakdown: null,
+  };
+}

@@ -1,0 +1,143 @@
+import type { MemberResult } from "./member.ts";
+import { tinyScale } from "./scale.ts";
+
+/**
+ * Seasonal baseline, STL-like and online: level + daily profile + weekly
+ * profile, learned by robust exponential smoothing (innovations clipped so a
+ * spike cannot bend the profile). Profiles are binned by wall-clock phase,
+ * so irregular intervals and gaps need no resampling. Each component turns
+ * itself on ("auto") only once it has seen two full cycles and it predicts
+ * clearly better than the model without it; that is the automatic period
+ * detection, run for daily and weekly together.
+ */
+export type SeasonalMode = "auto" | "none" | "hourly" | "daily" | "weekly";
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const WEEK = 7 * DAY;
+const MAE_TO_SIGMA = 1.2533;
+
+interface Component {
+  period: number;
+  bins: number;
+  s: number[];
+  visits: number[];
+  /** EWMA absolute error without / with this component. */
+  errWithout: number;
+  errWith: number;
+  active: boolean;
+  forced: boolean;
+}
+
+export interface SeasonalState {
+  mode: SeasonalMode;
+  n: number;
+  firstT: number;
+  lastT: number;
+  /** Recent sampling intervals, for the bin resolution. */
+  dts: number[];
+  level: number;
+  mae: number;
+  components: Component[];
+}
+
+export function createSeasonal(mode: SeasonalMode): SeasonalState {
+  return { mode, n: 0, firstT: 0, lastT: 0, dts: [], level: 0, mae: 0, components: [] };
+}
+
+function medianOf(a: number[]): number {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length ? s[s.length >> 1]! : 0;
+}
+
+/** Lays the components out once the sampling interval is known (after 16 points). */
+function initComponents(st: SeasonalState): void {
+  const dt = Math.max(1000, medianOf(st.dts));
+  const make = (period: number, maxBins: number, forced: boolean): Component | null => {
+    const bins = Math.min(maxBins, Math.floor(period / dt));
+    if (bins < 4) return null;
+    return { period, bins, s: new Array<number>(bins).fill(0), visits: new Array<number>(bins).fill(0), errWithout: 0, errWith: 0, active: forced, forced };
+  };
+  const list: Array<Component | null> = [];
+  if (st.mode === "hourly") list.push(make(HOUR, 60, true));
+  if (st.mode === "daily" || st.mode === "weekly" || st.mode === "auto") list.push(make(DAY, 288, st.mode !== "auto"));
+  if (st.mode === "weekly" || st.mode === "auto") list.push(make(WEEK, 336, st.mode === "weekly"));
+  st.components = list.filter((c): c is Component => c !== null);
+}
+
+function binOf(c: Component, t: number): number {
+  const phase = ((t % c.period) + c.period) % c.period;
+  return Math.min(c.bins - 1, Math.floor((phase / c.period) * c.bins));
+}
+
+/** Prediction for time t from the current state (active components only). */
+export function seasonalExpected(st: SeasonalState, t: number): number {
+  let p = st.level;
+  for (const c of st.components) if (c.active) p += c.s[binOf(c, t)]!;
+  return p;
+}
+
+/** Scores x against the seasonal expectation, then learns from it. */
+export function updateSeasonal(st: SeasonalState, t: number, x: number): MemberResult & { expected: number; scale: number; seasonal: number } {
+  if (st.n === 0) {
+    st.level = x;
+    st.firstT = t;
+    st.lastT = t;
+    st.n = 1;
+    return { surprise: 0, sign: 0, expected: x, scale: tinyScale(x), seasonal: 0 };
+  }
+  if (t > st.lastT) {
+    st.dts.push(t - st.lastT);
+    if (st.dts.length > 16) st.dts.shift();
+  }
+  if (st.components.length === 0 && st.mode !== "none" && st.dts.length >= 16) initComponents(st);
+
+  const expected = seasonalExpected(st, t);
+  const scale = Math.max(st.mae * MAE_TO_SIGMA, tinyScale(expected));
+  const r = x - expected;
+  const result = { surprise: st.n < 8 ? 0 : Math.abs(r) / scale, sign: Math.sign(r), expected, scale, seasonal: expected - st.level };
+
+  // Learn, robustly: innovations are clipped at 4 sigma.
+  const clip = 4 * scale;
+  const cl = (v: number) => (st.n < 8 ? v : Math.max(-clip, Math.min(clip, v)));
+  st.mae += (Math.min(Math.abs(r), clip) - st.mae) * (st.n < 20 ? 1 / (st.n + 1) : 0.01);
+  const elapsed = t - st.firstT;
+  let sumS = 0;
+  const bins: number[] = [];
+  for (const c of st.components) {
+    const b = binOf(c, t);
+    bins.push(b);
+    sumS += c.s[b]!;
+  }
+  // Component activity: compare errors with and without each one.
+  let partial = st.level;
+  st.components.forEach((c, k) => {
+    const s = c.s[bins[k]!]!;
+    const eWithout = Math.abs(x - partial);
+    const eWith = Math.abs(x - partial - s);
+    partial += s;
+    if (c.visits[bins[k]!]! > 0) {
+      c.errWithout += (Math.min(eWithout, 10 * scale) - c.errWithout) * 0.005;
+      c.errWith += (Math.min(eWith, 10 * scale) - c.errWith) * 0.005;
+    }
+    if (!c.forced) c.active = elapsed >= 2 * c.period && c.errWith < 0.8 * c.errWithout;
+  });
+  const perDay = st.components[0] ? st.components[0].bins * (DAY / st.components[0].period) : 96;
+  const levelAlpha = Math.min(0.2, 2 / Math.max(10, perDay));
+  st.level += cl(x - sumS - st.level) * levelAlpha;
+  st.components.forEach((c, k) => {
+    const b = bins[k]!;
+    const others = sumS - c.s[b]!;
+    c.visits[b] = c.visits[b]! + 1;
+    const a = Math.max(0.15, 1 / c.visits[b]!);
+    c.s[b] = c.s[b]! + cl(x - st.level - others - c.s[b]!) * a;
+  });
+  st.lastT = Math.max(st.lastT, t);
+  st.n += 1;
+  return result;
+}
+
+/** Re-anchors the level after a confirmed level shift, keeping the profiles. */
+export function shiftSeasonalLevel(st: SeasonalState, newLevel: number): void {
+  st.level = newLevel;
+}
