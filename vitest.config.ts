@@ -25,6 +25,8 @@ export default defineConfig(async () => {
                   TEST_MIGRATIONS: migrations,
                   AYVLO_ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
                   AYVLO_BENCH_ROUTES: "1",
+                  // Access logs are one JSON line per request: keep test output to warnings and errors.
+                  AYVLO_LOG_LEVEL: "warn",
                 },
               },
             }),
@@ -34,8 +36,6 @@ export default defineConfig(async () => {
             include: ["test/**/*.test.ts"],
             exclude: ["test/unit/**"],
             setupFiles: ["test/setup.ts"],
-            // Access logs are one JSON line per request: keep test output to warnings and errors.
-            onConsoleLog: (line: string) => !line.includes('"level":"info"'),
           },
         },
       ],

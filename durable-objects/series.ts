@@ -5,6 +5,7 @@ import { fullJitterDelay } from "../src/backoff.ts";
 import { anomalyFromVerdict, type AnomalyRecord } from "../src/series/anomaly.ts";
 import { BlockWriter, blockHasTimestamp, readBlock, type StoredPoint } from "../src/series/blocks.ts";
 import { createStore } from "../workers/db/store.ts";
+import { readConfig } from "../workers/env.ts";
 import { log } from "../workers/log.ts";
 import { SERIES_MIGRATIONS } from "./series-schema.ts";
 import { migrateSqlite } from "./sqlite-migrations.ts";
@@ -65,6 +66,7 @@ export class Series extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    readConfig(env);
     migrateSqlite(ctx.storage.sql, SERIES_MIGRATIONS);
     const meta = new Map(ctx.storage.sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta").toArray().map((r) => [r.key, r.value]));
     const tenantId = meta.get("tenant_id");

@@ -37,3 +37,45 @@ export async function keyWithScopes(tenant: TestTenant, scopes: string[]): Promi
 }
 
 export const T0 = Date.UTC(2026, 0, 1);
+
+/** The Series Durable Object of a tenant's metric (US region). */
+export function seriesObject(tenantId: string, metric: string) {
+  return env.SERIES.get(env.SERIES.idFromName(`${tenantId}:${metric}`));
+}
+
+/** Points of one series at one-minute steps from T0: small deterministic pseudo-random noise (±5%) around `level`. */
+export function steadyPoints(metric: string, count: number, options: { level?: number; start?: number; tags?: Record<string, string> } = {}) {
+  const level = options.level ?? 100;
+  const start = options.start ?? T0;
+  return Array.from({ length: count }, (_, i) => ({
+    metric,
+    value: level * (1 + 0.05 * noise(i)),
+    timestamp: start + i * 60_000,
+    ...(options.tags ? { tags: options.tags } : {}),
+  }));
+}
+
+export async function ingest(key: string, points: unknown, query = "") {
+  return call("POST", `/v1/ingest${query}`, { key, body: points });
+}
+
+/**
+ * Runs the Series object's alarm (its outbox flush to D1) and waits until
+ * `done` holds. The alarm may already have fired by itself; either way the
+ * check is retried a bounded number of times.
+ */
+export async function flushed(tenant: TestTenant, metric: string, done: () => Promise<boolean>): Promise<boolean> {
+  const { runDurableObjectAlarm } = await import("cloudflare:test");
+  for (let attempt = 0; attempt < 50; attempt++) {
+    await runDurableObjectAlarm(seriesObject(tenant.id, metric));
+    if (await done()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return false;
+}
+
+/** Deterministic noise in [-1, 1]. */
+function noise(i: number): number {
+  const x = Math.sin(i * 12.9898 + 78.233) * 43758.5453;
+  return 2 * (x - Math.floor(x)) - 1;
+}

@@ -36,7 +36,7 @@ export type BatchResult =
 const nameSchema = (what: string, max: number) =>
   z
     .string({ error: `${what} must be a string` })
-    .min(1, `${what} must not be empty`)
+    .min(1, { message: `${what} must not be empty`, abort: true })
     .max(max, `${what} must be at most ${max} characters`)
     .regex(NAME_PATTERN, `${what} may contain only letters, digits and _ . : / -`);
 
