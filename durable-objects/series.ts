@@ -159,7 +159,11 @@ export class Series extends DurableObject<Env> {
     const { tenantId, metric } = this.identity;
     const outbox = sql.exec<{ id: string; body: string }>("SELECT id, body FROM outbox ORDER BY created_at, id LIMIT ?", FLUSH_BATCH).toArray();
     const dirty = sql
-      .exec<TagSetRow & { version: number }>("SELECT * FROM tag_sets WHERE version > flushed_version LIMIT ?", FLUSH_BATCH)
+      .exec<TagSetRow & { version: number }>(
+        `SELECT tag_key, tags, points, last_value AS lastValue, last_at AS lastAt, last_anomaly_at AS lastAnomalyAt, version
+         FROM tag_sets WHERE version > flushed_version LIMIT ?`,
+        FLUSH_BATCH,
+      )
       .toArray();
     if (outbox.length === 0 && dirty.length === 0) return;
     const now = Date.now();

@@ -40,6 +40,12 @@ describe("POST /v1/ingest", () => {
     expect(Number(res.headers.get("ratelimit-reset"))).toBeGreaterThanOrEqual(0);
   });
 
+  it("serves an EU tenant (jurisdiction applies only when deployed)", async () => {
+    const t = await newTenant("pro", "eu");
+    expect((await ingest(t.key, steadyPoints("eu.orders", 12))).status).toBe(202);
+    expect(await storedPoints(t.key, "eu.orders")).toBe(12);
+  });
+
   it("defaults a missing timestamp to now", async () => {
     const t = await newTenant();
     const before = Date.now();

@@ -1,0 +1,102 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { app } from "../workers/app.ts";
+import { ADMIN_TOKEN, call, flushed, ingest, keyWithScopes, newTenant, steadyPoints, T0, type TestTenant } from "./helpers.ts";
+
+// Walks every route of the app. A route added without an entry here fails the
+// first test, so new routes join the isolation checks automatically.
+
+interface Fixtures {
+  owner: TestTenant;
+  intruder: TestTenant;
+  anomalyId: string;
+  readerKey: string;
+}
+
+type Access = "public" | "operator" | "ingest" | "read" | "admin";
+interface RouteCase {
+  access: Access;
+  /** A request from the intruder that aims at the owner's resources. */
+  request: (f: Fixtures) => { path: string; body?: unknown };
+  /** What the intruder must see: 404, or a list that holds none of the owner's data. */
+  foreign: "404" | "empty-list" | "own-only" | "n/a";
+}
+
+const ROUTES: Record<string, RouteCase> = {
+  "GET /health": { access: "public", request: () => ({ path: "/health" }), foreign: "n/a" },
+  "POST /v1/admin/tenants": { access: "operator", request: () => ({ path: "/v1/admin/tenants", body: { name: "x" } }), foreign: "n/a" },
+  "POST /v1/api-keys": { access: "admin", request: () => ({ path: "/v1/api-keys", body: { scopes: ["read"] } }), foreign: "n/a" },
+  "GET /v1/api-keys": { access: "admin", request: () => ({ path: "/v1/api-keys" }), foreign: "own-only" },
+  "DELETE /v1/api-keys/:id": { access: "admin", request: (f) => ({ path: `/v1/api-keys/${f.owner.keyId}` }), foreign: "404" },
+  "POST /v1/ingest": { access: "ingest", request: () => ({ path: "/v1/ingest", body: [{ metric: "intruder", value: 1 }] }), foreign: "n/a" },
+  "POST /v1/_bench/fanout": { access: "ingest", request: () => ({ path: "/v1/_bench/fanout", body: [{ metric: "intruder", value: 1 }] }), foreign: "n/a" },
+  "GET /v1/series": { access: "read", request: () => ({ path: "/v1/series" }), foreign: "empty-list" },
+  "GET /v1/series/points": { access: "read", request: () => ({ path: "/v1/series/points?metric=secret.revenue&tags[shop]=eu" }), foreign: "404" },
+  "GET /v1/anomalies": { access: "read", request: () => ({ path: "/v1/anomalies" }), foreign: "empty-list" },
+  "GET /v1/anomalies/:id": { access: "read", request: (f) => ({ path: `/v1/anomalies/${f.anomalyId}` }), foreign: "404" },
+};
+
+const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
+const appRoutes = [...new Set(app.routes.filter((r) => METHODS.has(r.method)).map((r) => `${r.method} ${r.path}`))];
+const cases = Object.entries(ROUTES).map(([route, c]) => ({ route, method: route.split(" ")[0]!, ...c }));
+
+let f: Fixtures;
+
+beforeAll(async () => {
+  const owner = await newTenant();
+  const intruder = await newTenant();
+  await ingest(owner.key, steadyPoints("secret.revenue", 200, { tags: { shop: "eu" } }));
+  const spike = await (await ingest(owner.key, [{ metric: "secret.revenue", value: 1e6, timestamp: T0 + 200 * 60_000, tags: { shop: "eu" } }])).json<{ anomalies: Array<{ id: string }> }>();
+  const anomalyId = spike.anomalies[0]!.id;
+  await flushed(owner, "secret.revenue", async () => (await call("GET", `/v1/anomalies/${anomalyId}`, { key: owner.key })).status === 200);
+  f = { owner, intruder, anomalyId, readerKey: await keyWithScopes(intruder, ["read"]) };
+});
+
+describe("every route", () => {
+  it("is listed in this suite", () => {
+    expect(appRoutes.sort()).toEqual(Object.keys(ROUTES).sort());
+  });
+
+  it.each(cases.filter((c) => c.access !== "public"))("$route answers 401 without credentials", async (c) => {
+    const { path, body } = c.request(f);
+    const res = await call(c.method, path, { body });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+  });
+
+  it.each(cases.filter((c) => c.access === "ingest" || c.access === "admin"))("$route answers 403 to a read-only key", async (c) => {
+    const { path, body } = c.request(f);
+    const res = await call(c.method, path, { key: f.readerKey, body });
+    expect(res.status).toBe(403);
+  });
+
+  it.each(cases.filter((c) => c.foreign === "404"))("$route answers 404 to another tenant", async (c) => {
+    const { path, body } = c.request(f);
+    const res = await call(c.method, path, { key: f.intruder.key, body });
+    expect(res.status).toBe(404);
+    // …while the owner can reach the same resource.
+    if (c.method === "GET") expect((await call(c.method, path, { key: f.owner.key })).status).toBe(200);
+  });
+
+  it.each(cases.filter((c) => c.foreign === "empty-list" || c.foreign === "own-only"))("$route shows another tenant nothing of the owner's", async (c) => {
+    const { path } = c.request(f);
+    const res = await call("GET", path, { key: f.intruder.key });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toContain(f.owner.id);
+    expect(text).not.toContain(f.owner.keyId);
+    expect(text).not.toContain("secret.revenue");
+    expect(text).not.toContain(f.anomalyId);
+    const owners = await (await call("GET", path, { key: f.owner.key })).text();
+    if (c.foreign === "empty-list") expect(owners).toContain("secret.revenue");
+    else expect(owners).toContain(f.owner.keyId);
+  });
+
+  it("the owner's key is not revoked by the intruder's attempt", async () => {
+    expect((await call("DELETE", `/v1/api-keys/${f.owner.keyId}`, { key: f.intruder.key })).status).toBe(404);
+    expect((await call("GET", "/v1/api-keys", { key: f.owner.key })).status).toBe(200);
+  });
+
+  it("the operator token is not an API key", async () => {
+    expect((await call("GET", "/v1/series", { key: ADMIN_TOKEN })).status).toBe(401);
+  });
+});
