@@ -49,3 +49,52 @@ export function learnTail(st: TailState, u: number, rate = 0.002): void {
     st.excess += (capped - st.excess) * r * 5;
   }
 }
+
+/**
+ * Empirical frequency of past surprises at least as large, from a decayed
+ * histogram over log2(1 + u) (quarter-octave bins). A level seen before is
+ * at most as surprising as its frequency says (a daily cron spike stops
+ * being news), a level never seen is left to the tail model.
+ */
+export interface HistState {
+  counts: number[];
+  total: number;
+  /** Weight of the next observation; grows so that older ones decay, renormalised when large. */
+  inc: number;
+}
+
+const HIST_BINS = 96;
+const HIST_RES = 4;
+
+export function createHist(): HistState {
+  return { counts: new Array<number>(HIST_BINS).fill(0), total: 0, inc: 1 };
+}
+
+function histBin(u: number): number {
+  const b = Math.floor(Math.log2(1 + Math.max(0, u)) * HIST_RES);
+  return b < 0 ? 0 : b >= HIST_BINS ? HIST_BINS - 1 : b;
+}
+
+/**
+ * −ln of the decayed frequency of past values at least `slack` octaves below
+ * u (so "about as large" counts as seen); +∞ when none.
+ */
+export function histSurprisal(st: HistState, u: number, slack = 1): number {
+  if (st.total <= 0) return Infinity;
+  let c = 0;
+  for (let b = Math.max(0, histBin(u) - Math.round(slack * HIST_RES)); b < HIST_BINS; b++) c += st.counts[b]!;
+  if (c <= 0) return Infinity;
+  return -Math.log(c / st.total);
+}
+
+export function learnHist(st: HistState, u: number, halfLife: number): void {
+  const b = histBin(u);
+  st.counts[b] = st.counts[b]! + st.inc;
+  st.total += st.inc;
+  st.inc *= Math.pow(2, 1 / halfLife);
+  if (st.inc > 1e6) {
+    for (let k = 0; k < HIST_BINS; k++) st.counts[k] = st.counts[k]! / st.inc;
+    st.total /= st.inc;
+    st.inc = 1;
+  }
+}

@@ -1,5 +1,5 @@
 import { createChangepoint, updateChangepoint, type ChangepointState } from "./changepoint.ts";
-import { createTail, learnTail, tailSurprisal, type TailState } from "./calibrate.ts";
+import { createHist, createTail, histSurprisal, learnHist, learnTail, tailSurprisal, type HistState, type TailState } from "./calibrate.ts";
 import { generalizedEsd } from "./esd.ts";
 import { iqrFences } from "./iqr.ts";
 import { createLagged, LaggedModels, type LaggedState } from "./lagged.ts";
@@ -33,8 +33,19 @@ export interface Tuning {
   cooldown: number;
   /** Minimum points kept in the window after a level shift. */
   shiftKeep: number;
-  /** Cap on the evidence (−ln p), so scores never round to exactly 1. */
+  /** Half-life (points) of the empirical surprise histogram; 0 disables it. */
+  histMemory: number;
+  /** Evidence (−ln p) is compressed smoothly above this knee, so scores never round to exactly 1. */
   maxEvidence: number;
+  /** Octaves below a surprise that still count as "seen before" in the histogram. */
+  histSlack: number;
+  /** Half-life of the evidence histogram (0: off) and the bonus over its frequency. */
+  evMemory: number;
+  evBonus: number;
+  /** Model the tail of ln(1 + surprise) instead of the surprise. */
+  logTail: boolean;
+  /** Reset members' calibration when the seasonal model switches a component on or off. */
+  resetOnSeasonChange: boolean;
 }
 
 export const DEFAULT_TUNING: Tuning = {
@@ -46,7 +57,13 @@ export const DEFAULT_TUNING: Tuning = {
   gateFloor: 6,
   cooldown: 12,
   shiftKeep: 16,
-  maxEvidence: 34,
+  maxEvidence: 26,
+  histMemory: 3000,
+  histSlack: 0,
+  resetOnSeasonChange: false,
+  logTail: false,
+  evMemory: 0,
+  evBonus: 0,
 };
 
 export const DEFAULT_WINDOW = 1024;
@@ -60,6 +77,9 @@ interface EnsembleState {
   lagged: LaggedState;
   cp: ChangepointState;
   tails: Record<string, TailState>;
+  hists: Record<string, HistState>;
+  /** Histogram of the combined evidence: the second-level calibration. */
+  evHist: HistState;
   peak: number;
   inEpisode: boolean;
   quiet: number;
@@ -67,7 +87,11 @@ interface EnsembleState {
 
 function freshState(config: DetectorConfig): EnsembleState {
   const tails: Record<string, TailState> = {};
-  for (const m of MEMBER_NAMES) tails[m] = createTail();
+  const hists: Record<string, HistState> = {};
+  for (const m of MEMBER_NAMES) {
+    tails[m] = createTail();
+    hists[m] = createHist();
+  }
   return {
     v: 2,
     n: 0,
@@ -77,6 +101,8 @@ function freshState(config: DetectorConfig): EnsembleState {
     lagged: createLagged(),
     cp: createChangepoint(),
     tails,
+    hists,
+    evHist: createHist(),
     peak: 0,
     inEpisode: false,
     quiet: 0,
@@ -119,15 +145,17 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
     const warm = windowSize(win) > 0;
     // Score against the past.
     const results: Partial<Record<MemberName, MemberResult>> = {};
-    const rz = warm ? robustZ(win.sorted, value) : null;
+    // Window members see the deseasonalized value, so a daily swing is not an outlier.
+    const se = updateSeasonal(state.seasonal, timestamp, value);
+    const d = value - se.seasonal;
+    const rz = warm ? robustZ(win.sorted, d) : null;
     if (rz) {
       results.robust_z = rz;
-      results.iqr = iqrFences(win.sorted, value);
-      results.esd = generalizedEsd(win.sorted, value);
+      results.iqr = iqrFences(win.sorted, d);
+      results.esd = generalizedEsd(win.sorted, d);
     }
-    const se = updateSeasonal(state.seasonal, timestamp, value);
     results.seasonal = se;
-    const lag = models.score(win, value);
+    const lag = models.score(win, d);
     results.iforest = lag.iforest;
     results.lof = lag.lof;
     const cp = updateChangepoint(state.cp, se.surprise * se.sign);
@@ -146,8 +174,12 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
       const tail = state.tails[m]!;
       let s = 0;
       if (r) {
-        s = belowFloor || !dirOk(r.sign) ? 0 : tailSurprisal(tail, r.surprise, 0.05);
-        learnTail(tail, r.surprise);
+        const hist = state.hists[m]!;
+        // The tail is modelled on ln(1 + u): a Pareto tail, honest about heavy-tailed metrics.
+        const lu = tuning.logTail ? Math.log1p(r.surprise) : r.surprise;
+        s = belowFloor || !dirOk(r.sign) ? 0 : Math.min(tailSurprisal(tail, lu, tuning.logTail ? 0.01 : 0.05), tuning.histMemory > 0 ? histSurprisal(hist, r.surprise, tuning.histSlack) : Infinity);
+        learnTail(tail, lu);
+        if (tuning.histMemory > 0) learnHist(hist, r.surprise, tuning.histMemory);
       }
       if (weights[m] > 0) {
         wsum += weights[m] * s;
@@ -156,7 +188,12 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
       algorithms.push({ name: m, score: 1 - Math.exp(-s), flagged: s >= alertEvidence, weight: weights[m] / totalWeight });
     }
     const mean = wsum / totalWeight;
-    const evidence = Math.min(tuning.maxEvidence, (1 - tuning.maxBlend) * mean + tuning.maxBlend * smax);
+    const combined = (1 - tuning.maxBlend) * mean + tuning.maxBlend * smax;
+    const knee = tuning.maxEvidence;
+    const first = combined <= knee ? combined : knee + 8 * (1 - Math.exp(-(combined - knee) / 8));
+    // Second level: evidence this strong is only as rare as this series has made it.
+    const evidence = tuning.evMemory > 0 ? Math.min(first, histSurprisal(state.evHist, first, 0) + tuning.evBonus) : first;
+    if (tuning.evMemory > 0) learnHist(state.evHist, first, tuning.evMemory);
 
     // Novelty gate: within the memory of a recent peak, only evidence above it counts.
     const remembered = state.peak;
@@ -174,7 +211,11 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
     } else if (state.inEpisode && ++state.quiet >= tuning.cooldown) state.inEpisode = false;
 
     // Learn.
-    pushWindow(win, value);
+    if (se.changed && tuning.resetOnSeasonChange) {
+      state.tails.seasonal = createTail();
+      state.hists.seasonal = createHist();
+    }
+    pushWindow(win, d);
     models.step(win);
     if (cp.shift) {
       truncateWindow(win, Math.max(tuning.shiftKeep, cp.run));
@@ -201,7 +242,7 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         expected: se.expected,
         seasonal: se.seasonal,
         scale: se.scale,
-        robustZ: rz ? (value - rz.center) / rz.scale : 0,
+        robustZ: rz ? (d - rz.center) / rz.scale : 0,
         evidence,
         pointScore: 1 - Math.exp(-evidence),
         levelShift: cp.shift ? { direction: cp.sign > 0 ? "up" : "down", onsetPointsAgo: cp.run } : null,

@@ -16,6 +16,8 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const WEEK = 7 * DAY;
 const MAE_TO_SIGMA = 1.2533;
+/** Cycles of data needed before a component may switch itself on. */
+const ACTIVATE_AFTER = 2;
 
 interface Component {
   period: number;
@@ -38,11 +40,13 @@ export interface SeasonalState {
   dts: number[];
   level: number;
   mae: number;
+  /** EWMA of the unclipped |residual|: a floor for the scale of sparse, spiky series. */
+  meanAbs: number;
   components: Component[];
 }
 
 export function createSeasonal(mode: SeasonalMode): SeasonalState {
-  return { mode, n: 0, firstT: 0, lastT: 0, dts: [], level: 0, mae: 0, components: [] };
+  return { mode, n: 0, firstT: 0, lastT: 0, dts: [], level: 0, mae: 0, meanAbs: 0, components: [] };
 }
 
 function medianOf(a: number[]): number {
@@ -78,13 +82,13 @@ export function seasonalExpected(st: SeasonalState, t: number): number {
 }
 
 /** Scores x against the seasonal expectation, then learns from it. */
-export function updateSeasonal(st: SeasonalState, t: number, x: number): MemberResult & { expected: number; scale: number; seasonal: number } {
+export function updateSeasonal(st: SeasonalState, t: number, x: number): MemberResult & { expected: number; scale: number; seasonal: number; changed: boolean } {
   if (st.n === 0) {
     st.level = x;
     st.firstT = t;
     st.lastT = t;
     st.n = 1;
-    return { surprise: 0, sign: 0, expected: x, scale: tinyScale(x), seasonal: 0 };
+    return { surprise: 0, sign: 0, expected: x, scale: tinyScale(x), seasonal: 0, changed: false };
   }
   if (t > st.lastT) {
     st.dts.push(t - st.lastT);
@@ -93,44 +97,43 @@ export function updateSeasonal(st: SeasonalState, t: number, x: number): MemberR
   if (st.components.length === 0 && st.mode !== "none" && st.dts.length >= 16) initComponents(st);
 
   const expected = seasonalExpected(st, t);
-  const scale = Math.max(st.mae * MAE_TO_SIGMA, tinyScale(expected));
+  const scale = Math.max(st.mae * MAE_TO_SIGMA, 0.1 * st.meanAbs, tinyScale(expected));
   const r = x - expected;
-  const result = { surprise: st.n < 8 ? 0 : Math.abs(r) / scale, sign: Math.sign(r), expected, scale, seasonal: expected - st.level };
+  const result = { surprise: st.n < 8 ? 0 : Math.abs(r) / scale, sign: Math.sign(r), expected, scale, seasonal: expected - st.level, changed: false };
 
   // Learn, robustly: innovations are clipped at 4 sigma.
   const clip = 4 * scale;
-  const cl = (v: number) => (st.n < 8 ? v : Math.max(-clip, Math.min(clip, v)));
-  st.mae += (Math.min(Math.abs(r), clip) - st.mae) * (st.n < 20 ? 1 / (st.n + 1) : 0.01);
+  const warm = st.n < 64;
+  const cl = (v: number) => (warm ? v : Math.max(-clip, Math.min(clip, v)));
+  st.meanAbs += (Math.abs(r) - st.meanAbs) * Math.max(0.002, 1 / st.n);
+  st.mae += ((warm ? Math.abs(r) : Math.min(Math.abs(r), clip)) - st.mae) * Math.max(0.01, 1 / st.n);
   const elapsed = t - st.firstT;
-  let sumS = 0;
-  const bins: number[] = [];
-  for (const c of st.components) {
-    const b = binOf(c, t);
-    bins.push(b);
-    sumS += c.s[b]!;
-  }
-  // Component activity: compare errors with and without each one.
-  let partial = st.level;
+  const bins = st.components.map((c) => binOf(c, t));
+  const activeSum = st.components.reduce((acc, c, k) => acc + (c.active ? c.s[bins[k]!]! : 0), 0);
+  // Each component is judged and learned on what the other active components leave.
+  const targets = st.components.map((c, k) => x - st.level - (activeSum - (c.active ? c.s[bins[k]!]! : 0)));
   st.components.forEach((c, k) => {
-    const s = c.s[bins[k]!]!;
-    const eWithout = Math.abs(x - partial);
-    const eWith = Math.abs(x - partial - s);
-    partial += s;
-    if (c.visits[bins[k]!]! > 0) {
+    const b = bins[k]!;
+    if (c.visits[b]! > 0) {
+      const eWithout = Math.abs(targets[k]!);
+      const eWith = Math.abs(targets[k]! - c.s[b]!);
       c.errWithout += (Math.min(eWithout, 10 * scale) - c.errWithout) * 0.005;
       c.errWith += (Math.min(eWith, 10 * scale) - c.errWith) * 0.005;
     }
-    if (!c.forced) c.active = elapsed >= 2 * c.period && c.errWith < 0.8 * c.errWithout;
   });
   const perDay = st.components[0] ? st.components[0].bins * (DAY / st.components[0].period) : 96;
   const levelAlpha = Math.min(0.2, 2 / Math.max(10, perDay));
-  st.level += cl(x - sumS - st.level) * levelAlpha;
+  st.level += cl(x - activeSum - st.level) * levelAlpha;
   st.components.forEach((c, k) => {
     const b = bins[k]!;
-    const others = sumS - c.s[b]!;
     c.visits[b] = c.visits[b]! + 1;
     const a = Math.max(0.15, 1 / c.visits[b]!);
-    c.s[b] = c.s[b]! + cl(x - st.level - others - c.s[b]!) * a;
+    c.s[b] = c.s[b]! + cl(targets[k]! - c.s[b]!) * a;
+    if (!c.forced) {
+      const was = c.active;
+      c.active = elapsed >= ACTIVATE_AFTER * c.period && c.errWith < 0.8 * c.errWithout;
+      if (was !== c.active) result.changed = true;
+    }
   });
   st.lastT = Math.max(st.lastT, t);
   st.n += 1;
