@@ -12,6 +12,8 @@ export const SERIES_MIGRATIONS = [
      last_scored_at INTEGER,
      last_anomaly_at INTEGER,
      detector TEXT,
+     snapshot_ts INTEGER,
+     since_snapshot INTEGER NOT NULL DEFAULT 0,
      version INTEGER NOT NULL DEFAULT 0,
      flushed_version INTEGER NOT NULL DEFAULT 0
    );

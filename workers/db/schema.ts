@@ -36,7 +36,7 @@ export const series = sqliteTable(
     lastValue: real("last_value"),
     lastAt: integer("last_at"),
     lastAnomalyAt: integer("last_anomaly_at"),
-    config: text("config", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    config: text("config", { mode: "json" }).$type<object>().notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.metric, t.tagKey] })],

@@ -26,6 +26,26 @@ export interface AnomalyFilter {
 }
 
 export type Store = ReturnType<typeof createStore>;
+type BatchItem = Parameters<DrizzleD1Database["batch"]>[0][number];
+
+/** What a Series Durable Object's alarm delivers (see durable-objects/series.ts). */
+export interface SeriesFlush {
+  anomalies: Array<{
+    id: string;
+    tagKey: string;
+    tags: Record<string, string>;
+    timestamp: number;
+    value: number;
+    score: number;
+    severity: AnomalyRow["severity"];
+    confidence: number;
+    expected: { low: number; high: number };
+    direction: string | null;
+    algorithms: unknown[];
+  }>;
+  stats: Array<{ tagKey: string; tags: Record<string, string>; points: number; lastValue: number | null; lastAt: number | null; lastAnomalyAt: number | null }>;
+  config: object;
+}
 
 export function createStore(d1: D1Database) {
   const db: DrizzleD1Database = drizzle(d1);
@@ -95,27 +115,41 @@ export function createStore(d1: D1Database) {
      * Records what a Series Durable Object flushes from its outbox: anomalies
      * (idempotent by their deterministic ids) and the latest per-series stats.
      */
-    async recordSeriesFlush(tenantId: string, rows: { anomalies: AnomalyRow[]; series: SeriesRow[] }): Promise<void> {
-      const statements: Array<{ run(): Promise<unknown> } & Parameters<typeof db.batch>[0][number]> = [];
-      for (const anomaly of rows.anomalies) {
-        statements.push(db.insert(anomalies).values({ ...anomaly, tenantId }).onConflictDoNothing());
+    async recordSeriesFlush(tenantId: string, metric: string, flush: SeriesFlush, now: number): Promise<void> {
+      const statements: BatchItem[] = [];
+      for (const a of flush.anomalies) {
+        statements.push(
+          db
+            .insert(anomalies)
+            .values({
+              id: a.id,
+              tenantId,
+              metric,
+              tagKey: a.tagKey,
+              tags: a.tags,
+              timestamp: a.timestamp,
+              value: a.value,
+              score: a.score,
+              severity: a.severity,
+              confidence: a.confidence,
+              expectedLow: a.expected.low,
+              expectedHigh: a.expected.high,
+              direction: a.direction,
+              algorithms: a.algorithms,
+              status: "open",
+              explanation: null,
+              createdAt: now,
+            })
+            .onConflictDoNothing(),
+        );
       }
-      for (const row of rows.series) {
+      for (const s of flush.stats) {
+        const stats = { points: s.points, lastValue: s.lastValue, lastAt: s.lastAt, lastAnomalyAt: s.lastAnomalyAt, config: flush.config, updatedAt: now };
         statements.push(
           db
             .insert(series)
-            .values({ ...row, tenantId })
-            .onConflictDoUpdate({
-              target: [series.tenantId, series.metric, series.tagKey],
-              set: {
-                points: row.points,
-                lastValue: row.lastValue,
-                lastAt: row.lastAt,
-                lastAnomalyAt: row.lastAnomalyAt,
-                config: row.config,
-                updatedAt: row.updatedAt,
-              },
-            }),
+            .values({ tenantId, metric, tagKey: s.tagKey, tags: s.tags, ...stats })
+            .onConflictDoUpdate({ target: [series.tenantId, series.metric, series.tagKey], set: stats }),
         );
       }
       const [first, ...rest] = statements;

@@ -1,0 +1,163 @@
+import { createDetector, type Detector, type DetectorConfig } from "../src/detect/index.ts";
+import type { AnomalyRecord } from "../src/series/anomaly.ts";
+import { blockHasTimestamp, readBlock, type BlockWriter, type StoredPoint } from "../src/series/blocks.ts";
+
+// Reads and writes of the Series Durable Object's SQLite (schema in series-schema.ts).
+// Only the Series class calls these, inside its own single-threaded turns.
+
+/** Points kept per tag set; older blocks are dropped whole. */
+export const RETAINED_POINTS = 20_000;
+/**
+ * The detector's state is written every this many scored points, not on every
+ * batch: a snapshot is tens of KB. On load, the points scored since the last
+ * snapshot are replayed from the stored blocks; the detector is deterministic,
+ * so the state is exactly what it was.
+ */
+export const SNAPSHOT_EVERY = 512;
+
+export interface LiveTagSet {
+  key: string;
+  tags: Record<string, string>;
+  detector: Detector;
+  points: number;
+  stored: number;
+  lastValue: number | null;
+  lastAt: number | null;
+  lastScoredAt: number | null;
+  lastAnomalyAt: number | null;
+  snapshotTs: number | null;
+  sinceSnapshot: number;
+}
+
+export interface TagSetStats {
+  tagKey: string;
+  tags: Record<string, string>;
+  points: number;
+  lastValue: number | null;
+  lastAt: number | null;
+  lastAnomalyAt: number | null;
+  version: number;
+}
+
+export function newTagSet(key: string, tags: Record<string, string>, config: DetectorConfig): LiveTagSet {
+  return { key, tags, detector: createDetector(config), points: 0, stored: 0, lastValue: null, lastAt: null, lastScoredAt: null, lastAnomalyAt: null, snapshotTs: null, sinceSnapshot: 0 };
+}
+
+export function countTagSets(sql: SqlStorage): number {
+  return sql.exec<{ n: number }>("SELECT count(*) AS n FROM tag_sets").one().n;
+}
+
+/** A tag set from storage with its detector restored (snapshot + replay), or null if unknown. */
+export function loadTagSet(sql: SqlStorage, key: string, config: DetectorConfig): LiveTagSet | null {
+  const row = sql
+    .exec<Omit<LiveTagSet, "key" | "tags" | "detector"> & { tags: string; detector: string | null }>(
+      `SELECT tags, points, stored, last_value AS lastValue, last_at AS lastAt, last_scored_at AS lastScoredAt,
+         last_anomaly_at AS lastAnomalyAt, detector, snapshot_ts AS snapshotTs, since_snapshot AS sinceSnapshot
+       FROM tag_sets WHERE tag_key = ?`,
+      key,
+    )
+    .toArray()[0];
+  if (!row) return null;
+  const detector = createDetector(config, row.detector ? JSON.parse(row.detector) : null);
+  const after = row.snapshotTs ?? -Infinity;
+  const replay = readPoints(sql, key, after === -Infinity ? Number.MIN_SAFE_INTEGER : after + 1, Number.MAX_SAFE_INTEGER).filter((p) => p.score !== null);
+  for (const point of replay) detector.update(point.timestamp, point.value);
+  return { ...row, key, tags: JSON.parse(row.tags) as Record<string, string>, detector };
+}
+
+/** Writes one batch of a tag set: its block, its stats and, when due, its detector snapshot. */
+export function saveTagSet(sql: SqlStorage, live: LiveTagSet, block: BlockWriter): void {
+  const finished = block.finish();
+  if (finished) {
+    sql.exec(
+      "INSERT INTO blocks (tag_key, first_ts, last_ts, count, data) VALUES (?, ?, ?, ?, ?)",
+      live.key,
+      finished.firstTs,
+      finished.lastTs,
+      finished.count,
+      finished.bytes,
+    );
+    live.stored += finished.count;
+  }
+  const trimming = live.stored > RETAINED_POINTS * 1.25;
+  // Blocks about to be dropped may hold points the replay would need: snapshot first.
+  const snapshotDue = trimming || live.sinceSnapshot >= SNAPSHOT_EVERY;
+  if (snapshotDue) {
+    live.snapshotTs = live.lastScoredAt;
+    live.sinceSnapshot = 0;
+  }
+  if (trimming) live.stored = trimBlocks(sql, live.key, live.stored);
+  sql.exec(
+    `INSERT INTO tag_sets (tag_key, tags, points, stored, last_value, last_at, last_scored_at, last_anomaly_at, snapshot_ts, since_snapshot, version)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+     ON CONFLICT (tag_key) DO UPDATE SET points = excluded.points, stored = excluded.stored, last_value = excluded.last_value,
+       last_at = excluded.last_at, last_scored_at = excluded.last_scored_at, last_anomaly_at = excluded.last_anomaly_at,
+       snapshot_ts = excluded.snapshot_ts, since_snapshot = excluded.since_snapshot, version = tag_sets.version + 1`,
+    live.key,
+    JSON.stringify(live.tags),
+    live.points,
+    live.stored,
+    live.lastValue,
+    live.lastAt,
+    live.lastScoredAt,
+    live.lastAnomalyAt,
+    live.snapshotTs,
+    live.sinceSnapshot,
+  );
+  if (snapshotDue) sql.exec("UPDATE tag_sets SET detector = ? WHERE tag_key = ?", JSON.stringify(live.detector.snapshot()), live.key);
+}
+
+/** Drops the oldest blocks until at most RETAINED_POINTS remain; returns the new count. */
+function trimBlocks(sql: SqlStorage, tagKey: string, stored: number): number {
+  for (const block of sql.exec<{ id: number; count: number }>("SELECT id, count FROM blocks WHERE tag_key = ? ORDER BY id", tagKey).toArray()) {
+    if (stored - block.count < RETAINED_POINTS) break;
+    sql.exec("DELETE FROM blocks WHERE id = ?", block.id);
+    stored -= block.count;
+  }
+  return stored;
+}
+
+export function tagSetExists(sql: SqlStorage, tagKey: string): boolean {
+  return sql.exec("SELECT 1 FROM tag_sets WHERE tag_key = ?", tagKey).toArray().length > 0;
+}
+
+/** Stored points of a tag set in [from, to], oldest first. */
+export function readPoints(sql: SqlStorage, tagKey: string, from: number, to: number): StoredPoint[] {
+  const points: StoredPoint[] = [];
+  const blocks = sql.exec<{ data: ArrayBuffer }>("SELECT data FROM blocks WHERE tag_key = ? AND last_ts >= ? AND first_ts <= ? ORDER BY id", tagKey, from, to);
+  for (const { data } of blocks) for (const p of readBlock(data, from, to)) points.push(p);
+  return points.sort((a, b) => a.timestamp - b.timestamp);
+}
+
+export function hasStoredPoint(sql: SqlStorage, tagKey: string, timestamp: number): boolean {
+  const blocks = sql.exec<{ data: ArrayBuffer }>("SELECT data FROM blocks WHERE tag_key = ? AND first_ts <= ? AND last_ts >= ?", tagKey, timestamp, timestamp);
+  for (const { data } of blocks) if (blockHasTimestamp(data, timestamp)) return true;
+  return false;
+}
+
+export function addToOutbox(sql: SqlStorage, anomalies: AnomalyRecord[], now: number): void {
+  for (const a of anomalies) sql.exec("INSERT OR IGNORE INTO outbox (id, body, created_at) VALUES (?, ?, ?)", a.id, JSON.stringify(a), now);
+}
+
+/** What the alarm must still deliver to D1: outbox anomalies and tag sets whose stats changed. */
+export function pendingFlush(sql: SqlStorage, limit: number): { anomalies: Array<AnomalyRecord>; stats: TagSetStats[] } {
+  const anomalies = sql
+    .exec<{ body: string }>("SELECT body FROM outbox ORDER BY created_at, id LIMIT ?", limit)
+    .toArray()
+    .map((r) => JSON.parse(r.body) as AnomalyRecord);
+  const stats = sql
+    .exec<Omit<TagSetStats, "tags"> & { tags: string }>(
+      `SELECT tag_key AS tagKey, tags, points, last_value AS lastValue, last_at AS lastAt, last_anomaly_at AS lastAnomalyAt, version
+       FROM tag_sets WHERE version > flushed_version LIMIT ?`,
+      limit,
+    )
+    .toArray()
+    .map((r) => ({ ...r, tags: JSON.parse(r.tags) as Record<string, string> }));
+  return { anomalies, stats };
+}
+
+/** Marks a flush delivered: outbox rows gone, stats flushed up to the version that was sent. */
+export function markFlushed(sql: SqlStorage, flushed: { anomalies: AnomalyRecord[]; stats: TagSetStats[] }): void {
+  for (const a of flushed.anomalies) sql.exec("DELETE FROM outbox WHERE id = ?", a.id);
+  for (const s of flushed.stats) sql.exec("UPDATE tag_sets SET flushed_version = max(flushed_version, ?) WHERE tag_key = ?", s.version, s.tagKey);
+}
