@@ -74,7 +74,8 @@ export function validateBatch(body: unknown, now: number): BatchResult {
 
   const points: ParsedPoint[] = [];
   const problems: PointProblem[] = [];
-  const seen = new Map<string, number>();
+  // metric → tag key → timestamp → index of the first point there (nested maps: no string building per point).
+  const seen = new Map<string, Map<string, Map<number, number>>>();
   raw.forEach((item, index) => {
     const parsed = pointSchema.safeParse(item);
     if (!parsed.success) {
@@ -88,13 +89,16 @@ export function validateBatch(body: unknown, now: number): BatchResult {
     }
     const tags = parsed.data.tags ?? {};
     const tagKey = canonicalTagKey(tags);
-    const identity = `${parsed.data.metric}\u0000${tagKey}\u0000${timestamp}`;
-    const first = seen.get(identity);
+    let byTags = seen.get(parsed.data.metric);
+    if (!byTags) seen.set(parsed.data.metric, (byTags = new Map()));
+    let byTime = byTags.get(tagKey);
+    if (!byTime) byTags.set(tagKey, (byTime = new Map()));
+    const first = byTime.get(timestamp);
     if (first !== undefined) {
       problems.push({ index, path: "timestamp", message: `duplicate timestamp for this series (same as point ${first})` });
       return;
     }
-    seen.set(identity, index);
+    byTime.set(timestamp, index);
     points.push({ index, metric: parsed.data.metric, tags, tagKey, timestamp, value: parsed.data.value });
   });
   return { ok: true, points, problems };
@@ -124,7 +128,9 @@ export function parseTimestamp(input: number | string | undefined, now: number):
 
 /** Tags sorted by name, as JSON: the same tag set always gives the same key. */
 export function canonicalTagKey(tags: Record<string, string>): string {
-  const names = Object.keys(tags).sort();
+  const names = Object.keys(tags);
+  if (names.length === 0) return "{}";
+  if (names.length > 1) names.sort();
   return JSON.stringify(Object.fromEntries(names.map((name) => [name, tags[name]])));
 }
 
