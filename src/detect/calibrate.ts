@@ -15,6 +15,8 @@ export interface TailState {
 }
 
 const TAIL = 0.1;
+/** Observations before a member's calibration is trusted (until then it adds no evidence). */
+export const MIN_OBSERVATIONS = 64;
 
 export function createTail(): TailState {
   return { n: 0, q: 0, excess: 0, spread: 0 };
@@ -22,7 +24,7 @@ export function createTail(): TailState {
 
 /** −ln P(U ≥ u) under the current tail model (0 for ordinary values). Pure: does not learn. */
 export function tailSurprisal(st: TailState, u: number, minExcess: number): number {
-  if (st.n < 10) return 0;
+  if (st.n < MIN_OBSERVATIONS) return 0;
   const me = Math.max(st.excess, minExcess, 1e-12);
   // Below the 90th percentile: a linear ramp up to −ln 0.1 (these values are never alerts).
   if (u <= st.q) return u > 0 ? (Math.log(1 / TAIL) * u) / Math.max(st.q, 1e-12) : 0;

@@ -42,6 +42,8 @@ export interface Tuning {
   /** Half-life of the evidence histogram (0: off) and the bonus over its frequency. */
   evMemory: number;
   evBonus: number;
+  /** Per-member evidence beyond which growth is logarithmic. */
+  memberKnee: number;
   /** Model the tail of ln(1 + surprise) instead of the surprise. */
   logTail: boolean;
   /** Reset members' calibration when the seasonal model switches a component on or off. */
@@ -62,8 +64,9 @@ export const DEFAULT_TUNING: Tuning = {
   histSlack: 0,
   resetOnSeasonChange: false,
   logTail: false,
-  evMemory: 0,
-  evBonus: 0,
+  memberKnee: 30,
+  evMemory: 3000,
+  evBonus: 4,
 };
 
 export const DEFAULT_WINDOW = 1024;
@@ -109,6 +112,12 @@ function freshState(config: DetectorConfig): EnsembleState {
   };
 }
 
+function restore(snapshot: EnsembleState): EnsembleState {
+  const state = structuredClone(snapshot);
+  state.win.sorted = [...state.win.ring].sort((a, b) => a - b);
+  return state;
+}
+
 function isState(s: unknown): s is EnsembleState {
   const o = s as Partial<EnsembleState> | null;
   return !!o && o.v === 2 && typeof o.n === "number" && !!o.win && !!o.seasonal && !!o.lagged && !!o.cp && !!o.tails;
@@ -129,7 +138,7 @@ function weightsFor(config: DetectorConfig, tuning: Tuning): Record<MemberName, 
 }
 
 export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapshot | null | undefined, tuning: Tuning): Detector {
-  const state: EnsembleState = isState(snapshot) ? (structuredClone(snapshot) as EnsembleState) : freshState(config);
+  const state: EnsembleState = isState(snapshot) ? restore(snapshot) : freshState(config);
   const models = new LaggedModels(state.lagged, config.seed ?? 0x5eed);
   const weights = weightsFor(config, tuning);
   const alertEvidence = tuning.alertLog10[config.sensitivity] * Math.LN10;
@@ -149,15 +158,19 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
     const se = updateSeasonal(state.seasonal, timestamp, value);
     const d = value - se.seasonal;
     const rz = warm ? robustZ(win.sorted, d) : null;
+    // Members switched off by `algorithms` are not computed at all.
     if (rz) {
       results.robust_z = rz;
-      results.iqr = iqrFences(win.sorted, d);
-      results.esd = generalizedEsd(win.sorted, d);
+      if (weights.iqr > 0) results.iqr = iqrFences(win.sorted, d);
+      if (weights.esd > 0) results.esd = generalizedEsd(win.sorted, d);
     }
     results.seasonal = se;
-    const lag = models.score(win, d);
-    results.iforest = lag.iforest;
-    results.lof = lag.lof;
+    const useLagged = weights.iforest > 0 || weights.lof > 0;
+    if (useLagged) {
+      const lag = models.score(win, d);
+      results.iforest = lag.iforest;
+      results.lof = lag.lof;
+    }
     const cp = updateChangepoint(state.cp, se.surprise * se.sign);
     results.changepoint = cp;
 
@@ -178,6 +191,8 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         // The tail is modelled on ln(1 + u): a Pareto tail, honest about heavy-tailed metrics.
         const lu = tuning.logTail ? Math.log1p(r.surprise) : r.surprise;
         s = belowFloor || !dirOk(r.sign) ? 0 : Math.min(tailSurprisal(tail, lu, tuning.logTail ? 0.01 : 0.05), tuning.histMemory > 0 ? histSurprisal(hist, r.surprise, tuning.histSlack) : Infinity);
+        // Soft ceiling per member: past it, more surprise adds little, so no single member drowns the rest.
+        if (s > tuning.memberKnee) s = tuning.memberKnee + Math.log1p(s - tuning.memberKnee);
         learnTail(tail, lu);
         if (tuning.histMemory > 0) learnHist(hist, r.surprise, tuning.histMemory);
       }
@@ -216,7 +231,7 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
       state.hists.seasonal = createHist();
     }
     pushWindow(win, d);
-    models.step(win);
+    if (useLagged) models.step(win);
     if (cp.shift) {
       truncateWindow(win, Math.max(tuning.shiftKeep, cp.run));
       shiftSeasonalLevel(state.seasonal, value - se.seasonal);
@@ -253,7 +268,8 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
 
   return {
     update,
-    snapshot: () => structuredClone(state) as unknown as DetectorSnapshot,
+    // The sorted copy of the window is derived data: left out, rebuilt on restore.
+    snapshot: () => structuredClone({ ...state, win: { ...state.win, sorted: [] } }) as unknown as DetectorSnapshot,
   };
 }
 

@@ -11,7 +11,12 @@ export function robustCenterScale(sorted: readonly number[]): { center: number; 
   let scale = madSorted(sorted, center) * MAD_TO_SIGMA;
   if (!(scale > 0)) scale = (quantileSorted(sorted, 0.75) - quantileSorted(sorted, 0.25)) * IQR_TO_SIGMA;
   if (!(scale > 0)) scale = (quantileSorted(sorted, 0.95) - quantileSorted(sorted, 0.05)) / 3.29;
-  if (!(scale > 0)) scale = (sorted[sorted.length - 1]! - sorted[0]!) / 6;
+  if (!(scale > 0)) {
+    // Mostly one value (sparse counts): the mean absolute deviation still sees the rare others.
+    let s = 0;
+    for (const v of sorted) s += Math.abs(v - center);
+    scale = s / sorted.length;
+  }
   return { center, scale: Math.max(scale, tinyScale(center)) };
 }
 

@@ -18,6 +18,9 @@ const WEEK = 7 * DAY;
 const MAE_TO_SIGMA = 1.2533;
 /** Cycles of data needed before a component may switch itself on. */
 const ACTIVATE_AFTER = 2;
+/** Smoothing per point of the level (× 1/points-per-day) and per visit of a seasonal bin. */
+const LEVEL_RATE = 1;
+const SEASON_RATE = 0.25;
 
 interface Component {
   period: number;
@@ -122,12 +125,12 @@ export function updateSeasonal(st: SeasonalState, t: number, x: number): MemberR
     }
   });
   const perDay = st.components[0] ? st.components[0].bins * (DAY / st.components[0].period) : 96;
-  const levelAlpha = Math.min(0.2, 2 / Math.max(10, perDay));
+  const levelAlpha = Math.min(0.2, LEVEL_RATE / Math.max(10, perDay));
   st.level += cl(x - activeSum - st.level) * levelAlpha;
   st.components.forEach((c, k) => {
     const b = bins[k]!;
     c.visits[b] = c.visits[b]! + 1;
-    const a = Math.max(0.15, 1 / c.visits[b]!);
+    const a = Math.max(SEASON_RATE, 1 / c.visits[b]!);
     c.s[b] = c.s[b]! + cl(targets[k]! - c.s[b]!) * a;
     if (!c.forced) {
       const was = c.active;
