@@ -13,7 +13,7 @@ function file(n: number, windows: Array<[number, number]>, detections: number[],
     name,
     times,
     windows: windows.map(([a, b]) => [times[a]!, times[b]!] as [number, number]),
-    scores: times.map((_, i) => (detections.includes(i) ? 1 : 0)),
+    scores: times.map((_, i): number => (detections.includes(i) ? 1 : 0)),
   };
 }
 
