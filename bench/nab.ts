@@ -76,7 +76,7 @@ const results: Array<{ name: string; label: string; scored: ScoredFile[]; secs: 
 for (const det of detectors.filter((d) => !only || d.name === only)) {
   const t0 = performance.now();
   const scored: ScoredFile[] = files.map((f, k) => {
-    process.stderr.write(`\r${det.name}: ${k + 1}/${files.length} ${f.rel}`.padEnd(90));
+    if (process.stderr.isTTY) process.stderr.write(`\r${det.name}: ${k + 1}/${files.length} ${f.rel}`.padEnd(90));
     const scores = det.run(f);
     if (outDir) {
       const [cat, name] = f.rel.split("/") as [string, string];

@@ -58,7 +58,7 @@ files.forEach((file, k) => {
   const label = `[${k + 1}/${total}] ${rel}`;
   const scores = scoreSeries(series.times, series.values, DEFAULT_DETECTOR_CONFIG, {
     progressEvery: 2000,
-    onProgress: (done) => process.stderr.write(`\r${label} ${Math.round((100 * done) / series.values.length)}%`),
+    onProgress: (done) => process.stderr.isTTY && process.stderr.write(`\r${label} ${Math.round((100 * done) / series.values.length)}%`),
   });
   const target = join(out, dirname(rel), `${name}_${basename(rel)}`);
   mkdirSync(dirname(target), { recursive: true });
