@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { fullJitterDelay } from "../src/backoff.ts";
-import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from "../src/detect/index.ts";
+import { createDetector, DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from "../src/detect/index.ts";
 import { anomalyFromVerdict, type AnomalyRecord } from "../src/series/anomaly.ts";
 import { BlockWriter, type StoredPoint } from "../src/series/blocks.ts";
 import { createStore } from "../workers/db/store.ts";
@@ -125,6 +125,35 @@ export class Series extends DurableObject<Env> {
     }
     await this.scheduleFlush(result.anomalies.length > 0 ? 0 : STATS_FLUSH_DELAY_MS);
     return { ok: true, ...result };
+  }
+
+  /**
+   * Sets the metric's detector configuration. Every tag set is first brought
+   * to a snapshot under the old configuration, so a restart replays only
+   * points scored under the new one.
+   */
+  async configure(tenantId: string, metric: string, config: DetectorConfig): Promise<DetectorConfig> {
+    this.rememberIdentity(tenantId, metric);
+    const sql = this.ctx.storage.sql;
+    const keys = sql.exec<{ tag_key: string }>("SELECT tag_key FROM tag_sets").toArray().map((r) => r.tag_key);
+    this.ctx.storage.transactionSync(() => {
+      for (const key of keys) {
+        const live = this.live.get(key) ?? storage.loadTagSet(sql, key, this.detectorConfig);
+        if (!live) continue;
+        live.sinceSnapshot = storage.SNAPSHOT_EVERY;
+        storage.saveTagSet(sql, live, new BlockWriter(1));
+        live.detector = createDetector(config, live.detector.snapshot());
+        this.live.set(key, live);
+      }
+      sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('config', ?)", JSON.stringify(config));
+    });
+    this.detectorConfig = config;
+    await this.scheduleFlush(0);
+    return config;
+  }
+
+  async config(): Promise<DetectorConfig> {
+    return this.detectorConfig;
   }
 
   /** Stored points of one tag set in [from, to], oldest first, at most `limit`. */

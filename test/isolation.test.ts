@@ -18,7 +18,7 @@ interface RouteCase {
   /** A request from the intruder that aims at the owner's resources. */
   request: (f: Fixtures) => { path: string; body?: unknown };
   /** What the intruder must see: 404, or a list that holds none of the owner's data. */
-  foreign: "404" | "empty-list" | "own-only" | "n/a";
+  foreign: "404" | "empty-list" | "own-only" | "own-config" | "n/a";
 }
 
 const ROUTES: Record<string, RouteCase> = {
@@ -32,6 +32,8 @@ const ROUTES: Record<string, RouteCase> = {
   "GET /v1/series": { access: "read", request: () => ({ path: "/v1/series" }), foreign: "empty-list" },
   "GET /v1/series/points": { access: "read", request: () => ({ path: "/v1/series/points?metric=secret.revenue&tags[shop]=eu" }), foreign: "404" },
   "GET /v1/anomalies": { access: "read", request: () => ({ path: "/v1/anomalies" }), foreign: "empty-list" },
+  "GET /v1/metrics/:metric/config": { access: "read", request: () => ({ path: "/v1/metrics/secret.revenue/config" }), foreign: "own-config" },
+  "PUT /v1/metrics/:metric/config": { access: "admin", request: () => ({ path: "/v1/metrics/secret.revenue/config", body: { sensitivity: "low" } }), foreign: "n/a" },
   "GET /v1/anomalies/:id": { access: "read", request: (f) => ({ path: `/v1/anomalies/${f.anomalyId}` }), foreign: "404" },
 };
 
@@ -47,6 +49,7 @@ beforeAll(async () => {
   await ingest(owner.key, steadyPoints("secret.revenue", 200, { tags: { shop: "eu" } }));
   const spike = await (await ingest(owner.key, [{ metric: "secret.revenue", value: 1e6, timestamp: T0 + 200 * 60_000, tags: { shop: "eu" } }])).json<{ anomalies: Array<{ id: string }> }>();
   const anomalyId = spike.anomalies[0]!.id;
+  expect((await call("PUT", "/v1/metrics/secret.revenue/config", { key: owner.key, body: { sensitivity: "high" } })).status).toBe(200);
   await flushed(owner, "secret.revenue", async () => (await call("GET", `/v1/anomalies/${anomalyId}`, { key: owner.key })).status === 200);
   f = { owner, intruder, anomalyId, readerKey: await keyWithScopes(intruder, ["read"]) };
 });
@@ -89,6 +92,14 @@ describe("every route", () => {
     const owners = await (await call("GET", path, { key: f.owner.key })).text();
     if (c.foreign === "empty-list") expect(owners).toContain("secret.revenue");
     else expect(owners).toContain(f.owner.keyId);
+  });
+
+  it("a metric's settings are per tenant: the same name elsewhere keeps its own", async () => {
+    const path = "/v1/metrics/secret.revenue/config";
+    const theirs = await (await call("GET", path, { key: f.intruder.key })).json<{ config: { sensitivity: string } }>();
+    expect(theirs.config.sensitivity).toBe("medium");
+    const owners = await (await call("GET", path, { key: f.owner.key })).json<{ config: { sensitivity: string } }>();
+    expect(owners.config.sensitivity).toBe("high");
   });
 
   it("the owner's key is not revoked by the intruder's attempt", async () => {

@@ -10,6 +10,7 @@ import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { benchRoutes } from "./routes/bench.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
+import { metricRoutes } from "./routes/metrics.ts";
 import { seriesRoutes } from "./routes/series.ts";
 
 /** The HTTP API: one sub-app per resource, one error renderer. */
@@ -24,6 +25,7 @@ export const app = new Hono<AppEnv>()
   .route("/v1/api-keys", apiKeyRoutes)
   .route("/v1/ingest", ingestRoutes)
   .route("/v1/series", seriesRoutes)
+  .route("/v1/metrics", metricRoutes)
   .route("/v1/anomalies", anomalyRoutes)
   .use("/v1/_bench/*", async (c, next) => {
     if (readConfig(c.env).AYVLO_BENCH_ROUTES !== "1") throw new ApiError("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`);

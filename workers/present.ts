@@ -1,3 +1,4 @@
+import type { DetectorConfig } from "../src/detect/index.ts";
 import type { AnomalyRecord } from "../src/series/anomaly.ts";
 import type { AnomalyRow, ApiKeyRow, SeriesRow, TenantRow } from "./db/store.ts";
 
@@ -21,7 +22,21 @@ export function seriesJson(s: SeriesRow) {
     last_value: s.lastValue,
     last_at: iso(s.lastAt),
     last_anomaly_at: iso(s.lastAnomalyAt),
-    config: s.config,
+    config: configJson(s.config as DetectorConfig),
+  };
+}
+
+/** A metric's detector settings as `PUT /v1/metrics/{metric}/config` takes them. */
+export function configJson(c: DetectorConfig) {
+  return {
+    sensitivity: c.sensitivity,
+    seasonality: c.seasonality,
+    direction: c.direction,
+    min_points: c.minPoints,
+    ...(c.algorithms ? { algorithms: c.algorithms } : {}),
+    ...(c.minDelta ? { min_delta: c.minDelta } : {}),
+    ...(c.window ? { window: c.window } : {}),
+    ...(c.weights ? { weights: c.weights } : {}),
   };
 }
 
