@@ -27,4 +27,6 @@ export const SERIES_MIGRATIONS = [
    );
    CREATE INDEX blocks_by_series ON blocks (tag_key, id);
    CREATE TABLE outbox (id TEXT PRIMARY KEY, body TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+  // Labels already applied to the member weights, so a retried label counts once.
+  `CREATE TABLE feedback (anomaly_id TEXT PRIMARY KEY, label TEXT NOT NULL, at INTEGER NOT NULL);`,
 ] as const;

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { fullJitterDelay } from "../src/backoff.ts";
-import { createDetector, DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from "../src/detect/index.ts";
+import { applyFeedback, createDetector, DEFAULT_DETECTOR_CONFIG, type DetectorConfig, type FeedbackLabel, type MemberScore } from "../src/detect/index.ts";
 import { anomalyFromVerdict, type AnomalyRecord } from "../src/series/anomaly.ts";
 import { BlockWriter, type StoredPoint } from "../src/series/blocks.ts";
 import { createStore } from "../workers/db/store.ts";
@@ -150,6 +150,19 @@ export class Series extends DurableObject<Env> {
     this.detectorConfig = config;
     await this.scheduleFlush(0);
     return config;
+  }
+
+  /**
+   * Applies a label on one of this metric's anomalies to the member weights
+   * (used by the `adaptive` sensitivity). Idempotent per anomaly and label.
+   */
+  async feedback(tenantId: string, metric: string, anomalyId: string, algorithms: MemberScore[], label: FeedbackLabel): Promise<DetectorConfig> {
+    const sql = this.ctx.storage.sql;
+    const previous = sql.exec<{ label: string }>("SELECT label FROM feedback WHERE anomaly_id = ?", anomalyId).toArray()[0];
+    if (previous?.label === label) return this.detectorConfig;
+    sql.exec("INSERT OR REPLACE INTO feedback (anomaly_id, label, at) VALUES (?, ?, ?)", anomalyId, label, Date.now());
+    const weights = applyFeedback(this.detectorConfig.weights, algorithms, label);
+    return this.configure(tenantId, metric, { ...this.detectorConfig, weights });
   }
 
   async config(): Promise<DetectorConfig> {

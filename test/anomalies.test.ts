@@ -75,6 +75,39 @@ describe("anomalies", () => {
     expect(body.errors.map((e) => e.path).sort()).toEqual(["query.from", "query.limit", "query.severity", "query.status"]);
   });
 
+  it("carry the detector's breakdown", async () => {
+    const t = await newTenant();
+    const a = await spike(t, "bd", 70_000);
+    const withBreakdown = a as AnomalyJson & { breakdown: { expected: number; scale: number; robustZ: number } | null };
+    expect(withBreakdown.breakdown).not.toBeNull();
+    expect(withBreakdown.breakdown!.robustZ).toBeGreaterThan(3);
+  });
+
+  it("take feedback labels that move the metric's member weights, once per label", async () => {
+    const t = await newTenant();
+    const a = await spike(t, "fb", 80_000);
+    await flushed(t, "fb", async () => (await call("GET", `/v1/anomalies/${a.id}`, { key: t.key })).status === 200);
+    const send = (label: string, key = t.key, id = a.id) => call("POST", `/v1/anomalies/${id}/feedback`, { key, body: { label } });
+    const first = await send("false_positive");
+    expect(first.status).toBe(200);
+    const body = await first.json<{ label: string; weights: Record<string, number> }>();
+    expect(body.label).toBe("false_positive");
+    const flaggedMember = a.algorithms.find((m) => m.flagged)!.name;
+    expect(body.weights[flaggedMember]).toBeLessThan(1);
+    // The same label again changes nothing.
+    const again = await (await send("false_positive")).json<{ weights: Record<string, number> }>();
+    expect(again.weights).toEqual(body.weights);
+    const stored = await (await call("GET", `/v1/anomalies/${a.id}`, { key: t.key })).json<{ label: string }>();
+    expect(stored.label).toBe("false_positive");
+    const config = await (await call("GET", "/v1/metrics/fb/config", { key: t.key })).json<{ config: { weights: Record<string, number> } }>();
+    expect(config.config.weights).toEqual(body.weights);
+
+    expect((await send("maybe")).status).toBe(400);
+    expect((await send("true_positive", t.key, "anm_unknown")).status).toBe(404);
+    const other = await newTenant();
+    expect((await send("true_positive", other.key)).status).toBe(404);
+  });
+
   it("answer 404 for an unknown id", async () => {
     const t = await newTenant();
     expect((await call("GET", "/v1/anomalies/anm_nope", { key: t.key })).status).toBe(404);

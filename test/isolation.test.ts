@@ -34,6 +34,7 @@ const ROUTES: Record<string, RouteCase> = {
   "GET /v1/anomalies": { access: "read", request: () => ({ path: "/v1/anomalies" }), foreign: "empty-list" },
   "GET /v1/metrics/:metric/config": { access: "read", request: () => ({ path: "/v1/metrics/secret.revenue/config" }), foreign: "own-config" },
   "PUT /v1/metrics/:metric/config": { access: "admin", request: () => ({ path: "/v1/metrics/secret.revenue/config", body: { sensitivity: "low" } }), foreign: "n/a" },
+  "POST /v1/anomalies/:id/feedback": { access: "admin", request: (f) => ({ path: `/v1/anomalies/${f.anomalyId}/feedback`, body: { label: "false_positive" } }), foreign: "404" },
   "GET /v1/anomalies/:id": { access: "read", request: (f) => ({ path: `/v1/anomalies/${f.anomalyId}` }), foreign: "404" },
 };
 

@@ -55,7 +55,9 @@ export function anomalyJson(a: AnomalyRecord | AnomalyRow) {
     expected,
     direction: a.direction,
     algorithms: a.algorithms,
+    breakdown: a.breakdown ?? null,
     status: a.status,
+    ...("label" in a && a.label ? { label: a.label } : {}),
     ...("explanation" in a && a.explanation ? { explanation: a.explanation } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import type { MemberScore, Severity, Verdict } from "../detect/index.ts";
+import type { Breakdown, MemberScore, Severity, Verdict } from "../detect/index.ts";
 import { stableId } from "../ids.ts";
 
 /** An anomaly as the Series Durable Object records it and the API returns it (times in epoch ms). */
@@ -15,6 +15,7 @@ export interface AnomalyRecord {
   expected: { low: number; high: number };
   direction: "up" | "down" | null;
   algorithms: MemberScore[];
+  breakdown: Breakdown | null;
   status: "open";
 }
 
@@ -45,6 +46,7 @@ export function anomalyFromVerdict(
     expected: verdict.expected,
     direction: verdict.direction,
     algorithms: verdict.algorithms,
+    breakdown: verdict.breakdown ?? null,
     status: "open",
   };
 }

@@ -60,6 +60,9 @@ export const anomalies = sqliteTable(
     direction: text("direction"),
     algorithms: text("algorithms", { mode: "json" }).$type<unknown[]>().notNull(),
     status: text("status", { enum: ["open", "acknowledged", "resolved"] }).notNull(),
+    /** What the ensemble saw (seasonal baseline, level shift, deviation…), as the detector reported it. */
+    breakdown: text("breakdown", { mode: "json" }).$type<unknown>(),
+    label: text("label", { enum: ["true_positive", "false_positive"] }),
     explanation: text("explanation", { mode: "json" }).$type<unknown>(),
     createdAt: integer("created_at").notNull(),
   },

@@ -42,6 +42,7 @@ export interface SeriesFlush {
     expected: { low: number; high: number };
     direction: string | null;
     algorithms: unknown[];
+    breakdown: unknown;
   }>;
   stats: Array<{ tagKey: string; tags: Record<string, string>; points: number; lastValue: number | null; lastAt: number | null; lastAnomalyAt: number | null }>;
   config: object;
@@ -136,6 +137,7 @@ export function createStore(d1: D1Database) {
               expectedHigh: a.expected.high,
               direction: a.direction,
               algorithms: a.algorithms,
+              breakdown: a.breakdown,
               status: "open",
               explanation: null,
               createdAt: now,
@@ -217,6 +219,12 @@ export function createStore(d1: D1Database) {
 
     async releaseIdempotencyKey(owner: string, key: string): Promise<void> {
       await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.owner, owner), eq(idempotencyKeys.key, key)));
+    },
+
+    /** Records a label; returns false when the tenant has no such anomaly. */
+    async labelAnomaly(tenantId: string, id: string, label: NonNullable<AnomalyRow["label"]>): Promise<boolean> {
+      const result = await db.update(anomalies).set({ label }).where(and(eq(anomalies.tenantId, tenantId), eq(anomalies.id, id))).run();
+      return result.meta.changes > 0;
     },
 
     async ping(): Promise<void> {

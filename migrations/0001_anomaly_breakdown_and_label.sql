@@ -1,0 +1,2 @@
+ALTER TABLE `anomalies` ADD `breakdown` text;--> statement-breakpoint
+ALTER TABLE `anomalies` ADD `label` text;
