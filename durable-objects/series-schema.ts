@@ -29,4 +29,7 @@ export const SERIES_MIGRATIONS = [
    CREATE TABLE outbox (id TEXT PRIMARY KEY, body TEXT NOT NULL, created_at INTEGER NOT NULL);`,
   // Labels already applied to the member weights, so a retried label counts once.
   `CREATE TABLE feedback (anomaly_id TEXT PRIMARY KEY, label TEXT NOT NULL, at INTEGER NOT NULL);`,
+  // Episodes: the open one per tag set, and outbox rows that carry any SeriesEvent.
+  `ALTER TABLE tag_sets ADD COLUMN open_episode TEXT;
+   ALTER TABLE tag_sets ADD COLUMN normal_streak INTEGER NOT NULL DEFAULT 0;`,
 ] as const;

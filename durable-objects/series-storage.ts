@@ -1,5 +1,6 @@
 import { createDetector, type Detector, type DetectorConfig } from "../src/detect/index.ts";
-import type { AnomalyRecord } from "../src/series/anomaly.ts";
+import { NO_EPISODE, type EpisodeState } from "../src/series/episodes.ts";
+import type { SeriesEvent } from "../src/series/events.ts";
 import { blockHasTimestamp, readBlock, type BlockWriter, type StoredPoint } from "../src/series/blocks.ts";
 
 // Reads and writes of the Series Durable Object's SQLite (schema in series-schema.ts).
@@ -27,6 +28,7 @@ export interface LiveTagSet {
   lastAnomalyAt: number | null;
   snapshotTs: number | null;
   sinceSnapshot: number;
+  episode: EpisodeState;
 }
 
 export interface TagSetStats {
@@ -40,7 +42,7 @@ export interface TagSetStats {
 }
 
 export function newTagSet(key: string, tags: Record<string, string>, config: DetectorConfig): LiveTagSet {
-  return { key, tags, detector: createDetector(config), points: 0, stored: 0, lastValue: null, lastAt: null, lastScoredAt: null, lastAnomalyAt: null, snapshotTs: null, sinceSnapshot: 0 };
+  return { key, tags, detector: createDetector(config), points: 0, stored: 0, lastValue: null, lastAt: null, lastScoredAt: null, lastAnomalyAt: null, snapshotTs: null, sinceSnapshot: 0, episode: NO_EPISODE };
 }
 
 export function countTagSets(sql: SqlStorage): number {
@@ -50,9 +52,10 @@ export function countTagSets(sql: SqlStorage): number {
 /** A tag set from storage with its detector restored (snapshot + replay), or null if unknown. */
 export function loadTagSet(sql: SqlStorage, key: string, config: DetectorConfig): LiveTagSet | null {
   const row = sql
-    .exec<Omit<LiveTagSet, "key" | "tags" | "detector"> & { tags: string; detector: string | null }>(
+    .exec<Omit<LiveTagSet, "key" | "tags" | "detector" | "episode"> & { tags: string; detector: string | null; openEpisode: string | null; normalStreak: number }>(
       `SELECT tags, points, stored, last_value AS lastValue, last_at AS lastAt, last_scored_at AS lastScoredAt,
-         last_anomaly_at AS lastAnomalyAt, detector, snapshot_ts AS snapshotTs, since_snapshot AS sinceSnapshot
+         last_anomaly_at AS lastAnomalyAt, detector, snapshot_ts AS snapshotTs, since_snapshot AS sinceSnapshot,
+         open_episode AS openEpisode, normal_streak AS normalStreak
        FROM tag_sets WHERE tag_key = ?`,
       key,
     )
@@ -62,7 +65,8 @@ export function loadTagSet(sql: SqlStorage, key: string, config: DetectorConfig)
   const after = row.snapshotTs ?? -Infinity;
   const replay = readPoints(sql, key, after === -Infinity ? Number.MIN_SAFE_INTEGER : after + 1, Number.MAX_SAFE_INTEGER).filter((p) => p.score !== null);
   for (const point of replay) detector.update(point.timestamp, point.value);
-  return { ...row, key, tags: JSON.parse(row.tags) as Record<string, string>, detector };
+  const { openEpisode, normalStreak, ...stats } = row;
+  return { ...stats, key, tags: JSON.parse(row.tags) as Record<string, string>, detector, episode: { openId: openEpisode, normalStreak } };
 }
 
 /** Writes one batch of a tag set: its block, its stats and, when due, its detector snapshot. */
@@ -88,11 +92,13 @@ export function saveTagSet(sql: SqlStorage, live: LiveTagSet, block: BlockWriter
   }
   if (trimming) live.stored = trimBlocks(sql, live.key, live.stored);
   sql.exec(
-    `INSERT INTO tag_sets (tag_key, tags, points, stored, last_value, last_at, last_scored_at, last_anomaly_at, snapshot_ts, since_snapshot, version)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+    `INSERT INTO tag_sets (tag_key, tags, points, stored, last_value, last_at, last_scored_at, last_anomaly_at, snapshot_ts, since_snapshot,
+       open_episode, normal_streak, version)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
      ON CONFLICT (tag_key) DO UPDATE SET points = excluded.points, stored = excluded.stored, last_value = excluded.last_value,
        last_at = excluded.last_at, last_scored_at = excluded.last_scored_at, last_anomaly_at = excluded.last_anomaly_at,
-       snapshot_ts = excluded.snapshot_ts, since_snapshot = excluded.since_snapshot, version = tag_sets.version + 1`,
+       snapshot_ts = excluded.snapshot_ts, since_snapshot = excluded.since_snapshot, open_episode = excluded.open_episode,
+       normal_streak = excluded.normal_streak, version = tag_sets.version + 1`,
     live.key,
     JSON.stringify(live.tags),
     live.points,
@@ -103,6 +109,8 @@ export function saveTagSet(sql: SqlStorage, live: LiveTagSet, block: BlockWriter
     live.lastAnomalyAt,
     live.snapshotTs,
     live.sinceSnapshot,
+    live.episode.openId,
+    live.episode.normalStreak,
   );
   if (snapshotDue) sql.exec("UPDATE tag_sets SET detector = ? WHERE tag_key = ?", JSON.stringify(live.detector.snapshot()), live.key);
 }
@@ -135,16 +143,16 @@ export function hasStoredPoint(sql: SqlStorage, tagKey: string, timestamp: numbe
   return false;
 }
 
-export function addToOutbox(sql: SqlStorage, anomalies: AnomalyRecord[], now: number): void {
-  for (const a of anomalies) sql.exec("INSERT OR IGNORE INTO outbox (id, body, created_at) VALUES (?, ?, ?)", a.id, JSON.stringify(a), now);
+export function addToOutbox(sql: SqlStorage, events: SeriesEvent[], now: number): void {
+  for (const e of events) sql.exec("INSERT OR IGNORE INTO outbox (id, body, created_at) VALUES (?, ?, ?)", e.id, JSON.stringify(e), now);
 }
 
-/** What the alarm must still deliver to D1: outbox anomalies and tag sets whose stats changed. */
-export function pendingFlush(sql: SqlStorage, limit: number): { anomalies: Array<AnomalyRecord>; stats: TagSetStats[] } {
-  const anomalies = sql
-    .exec<{ body: string }>("SELECT body FROM outbox ORDER BY created_at, id LIMIT ?", limit)
+/** What the alarm must still deliver: outbox events, oldest first, and tag sets whose stats changed. */
+export function pendingFlush(sql: SqlStorage, limit: number): { events: SeriesEvent[]; stats: TagSetStats[] } {
+  const events = sql
+    .exec<{ body: string }>("SELECT body FROM outbox ORDER BY created_at, rowid LIMIT ?", limit)
     .toArray()
-    .map((r) => JSON.parse(r.body) as AnomalyRecord);
+    .map((r) => JSON.parse(r.body) as SeriesEvent);
   const stats = sql
     .exec<Omit<TagSetStats, "tags"> & { tags: string }>(
       `SELECT tag_key AS tagKey, tags, points, last_value AS lastValue, last_at AS lastAt, last_anomaly_at AS lastAnomalyAt, version
@@ -153,11 +161,11 @@ export function pendingFlush(sql: SqlStorage, limit: number): { anomalies: Array
     )
     .toArray()
     .map((r) => ({ ...r, tags: JSON.parse(r.tags) as Record<string, string> }));
-  return { anomalies, stats };
+  return { events, stats };
 }
 
 /** Marks a flush delivered: outbox rows gone, stats flushed up to the version that was sent. */
-export function markFlushed(sql: SqlStorage, flushed: { anomalies: AnomalyRecord[]; stats: TagSetStats[] }): void {
-  for (const a of flushed.anomalies) sql.exec("DELETE FROM outbox WHERE id = ?", a.id);
+export function markFlushed(sql: SqlStorage, flushed: { events: SeriesEvent[]; stats: TagSetStats[] }): void {
+  for (const e of flushed.events) sql.exec("DELETE FROM outbox WHERE id = ?", e.id);
   for (const s of flushed.stats) sql.exec("UPDATE tag_sets SET flushed_version = max(flushed_version, ?) WHERE tag_key = ?", s.version, s.tagKey);
 }

@@ -3,6 +3,8 @@ import { z } from "zod";
 import { fullJitterDelay } from "../src/backoff.ts";
 import { applyFeedback, createDetector, DEFAULT_DETECTOR_CONFIG, type DetectorConfig, type FeedbackLabel, type MemberScore } from "../src/detect/index.ts";
 import { anomalyFromVerdict, type AnomalyRecord } from "../src/series/anomaly.ts";
+import { trackEpisode } from "../src/series/episodes.ts";
+import { anomalyEvent, resolvedEvent, type SeriesEvent } from "../src/series/events.ts";
 import { BlockWriter, type StoredPoint } from "../src/series/blocks.ts";
 import { createStore } from "../workers/db/store.ts";
 import { readConfig } from "../workers/env.ts";
@@ -69,6 +71,7 @@ export class Series extends DurableObject<Env> {
     this.rememberIdentity(batch.tenantId, batch.metric);
     const result = { accepted: 0, late: 0, duplicates: 0, rejected: [] as PointRejection[], anomalies: [] as AnomalyRecord[] };
     const touched: Array<{ live: LiveTagSet; block: BlockWriter }> = [];
+    const events: SeriesEvent[] = [];
 
     for (const [tagSetIndex, positions] of groupPositions(batch.tagSet)) {
       const spec = batch.tagSets[tagSetIndex]!;
@@ -95,10 +98,16 @@ export class Series extends DurableObject<Env> {
           block.push(timestamp, value, verdict.score, verdict.expected.low, verdict.expected.high);
           live.lastScoredAt = timestamp;
           live.sinceSnapshot += 1;
-          if (verdict.anomalous) {
-            result.anomalies.push(anomalyFromVerdict(batch.tenantId, batch.metric, live.key, live.tags, timestamp, value, verdict));
+          const anomaly = verdict.anomalous ? anomalyFromVerdict(batch.tenantId, batch.metric, live.key, live.tags, timestamp, value, verdict) : null;
+          if (anomaly) {
+            result.anomalies.push(anomaly);
+            events.push(anomalyEvent(anomaly));
             live.lastAnomalyAt = timestamp;
           }
+          const episode = trackEpisode(live.episode, verdict, anomaly?.id ?? null);
+          live.episode = episode.state;
+          // The resolution is stamped before the new anomaly's event, so consumers see them in order.
+          if (episode.resolvedId) events.splice(anomaly ? -1 : events.length, 0, resolvedEvent(episode.resolvedId, batch.metric, live.key, live.tags, timestamp));
         }
         if (live.lastAt === null || timestamp >= live.lastAt) {
           live.lastAt = timestamp;
@@ -114,7 +123,7 @@ export class Series extends DurableObject<Env> {
       const sql = this.ctx.storage.sql;
       this.ctx.storage.transactionSync(() => {
         for (const { live, block } of touched) storage.saveTagSet(sql, live, block);
-        storage.addToOutbox(sql, result.anomalies, Date.now());
+        storage.addToOutbox(sql, events, Date.now());
       });
     } catch (error) {
       // Memory ran ahead of storage: forget it, so the next call reloads what was committed.
@@ -123,7 +132,7 @@ export class Series extends DurableObject<Env> {
       log("error", "series.commit_failed", { metric: batch.metric, error: String(error) });
       return { ok: false, message: "storage write failed" };
     }
-    await this.scheduleFlush(result.anomalies.length > 0 ? 0 : STATS_FLUSH_DELAY_MS);
+    await this.scheduleFlush(events.length > 0 ? 0 : STATS_FLUSH_DELAY_MS);
     return { ok: true, ...result };
   }
 
@@ -183,7 +192,7 @@ export class Series extends DurableObject<Env> {
     const { tenantId, metric } = this.identity;
     const sql = this.ctx.storage.sql;
     const pending = storage.pendingFlush(sql, FLUSH_BATCH);
-    if (pending.anomalies.length === 0 && pending.stats.length === 0) return;
+    if (pending.events.length === 0 && pending.stats.length === 0) return;
     try {
       await createStore(this.env.DB).recordSeriesFlush(tenantId, metric, { ...pending, config: this.detectorConfig }, Date.now());
     } catch (error) {
@@ -194,7 +203,7 @@ export class Series extends DurableObject<Env> {
     }
     this.flushAttempts = 0;
     this.ctx.storage.transactionSync(() => storage.markFlushed(sql, pending));
-    if (pending.anomalies.length === FLUSH_BATCH || pending.stats.length === FLUSH_BATCH) await this.scheduleFlush(0);
+    if (pending.events.length === FLUSH_BATCH || pending.stats.length === FLUSH_BATCH) await this.scheduleFlush(0);
   }
 
   /** The live tag set, loaded or created; null when the metric is at its tag-set cap. */

@@ -108,6 +108,20 @@ describe("anomalies", () => {
     expect((await send("true_positive", other.key)).status).toBe(404);
   });
 
+  it("resolve once the series is back to normal", async () => {
+    const t = await newTenant();
+    const a = await spike(t, "rs", 60_000);
+    await ingest(t.key, steadyPoints("rs", 20, { start: T0 + 201 * 60_000 }));
+    let stored: AnomalyJson & { resolved_at?: string } = a;
+    const done = await flushed(t, "rs", async () => {
+      stored = await (await call("GET", `/v1/anomalies/${a.id}`, { key: t.key })).json();
+      return stored.status === "resolved";
+    });
+    expect(done).toBe(true);
+    expect(Date.parse(stored.resolved_at!)).toBeGreaterThan(Date.parse(a.timestamp));
+    expect((await (await call("GET", "/v1/anomalies?status=resolved&metric=rs", { key: t.key })).json<{ data: unknown[] }>()).data).toHaveLength(1);
+  });
+
   it("answer 404 for an unknown id", async () => {
     const t = await newTenant();
     expect((await call("GET", "/v1/anomalies/anm_nope", { key: t.key })).status).toBe(404);

@@ -58,6 +58,7 @@ export function anomalyJson(a: AnomalyRecord | AnomalyRow) {
     breakdown: a.breakdown ?? null,
     status: a.status,
     ...("label" in a && a.label ? { label: a.label } : {}),
+    ...("resolvedAt" in a && a.resolvedAt ? { resolved_at: iso(a.resolvedAt) } : {}),
     ...("explanation" in a && a.explanation ? { explanation: a.explanation } : {}),
   };
 }

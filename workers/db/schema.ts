@@ -63,6 +63,8 @@ export const anomalies = sqliteTable(
     /** What the ensemble saw (seasonal baseline, level shift, deviation…), as the detector reported it. */
     breakdown: text("breakdown", { mode: "json" }).$type<unknown>(),
     label: text("label", { enum: ["true_positive", "false_positive"] }),
+    /** When the series returned to normal (the episode closed), if it has. */
+    resolvedAt: integer("resolved_at"),
     explanation: text("explanation", { mode: "json" }).$type<unknown>(),
     createdAt: integer("created_at").notNull(),
   },

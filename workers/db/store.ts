@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, gte, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import type { SeriesEvent } from "../../src/series/events.ts";
 import { anomalies, apiKeys, idempotencyKeys, series, tenants } from "./schema.ts";
 
 // The data layer: the only code that queries D1. Every function that touches a
@@ -30,20 +31,7 @@ type BatchItem = Parameters<DrizzleD1Database["batch"]>[0][number];
 
 /** What a Series Durable Object's alarm delivers (see durable-objects/series.ts). */
 export interface SeriesFlush {
-  anomalies: Array<{
-    id: string;
-    tagKey: string;
-    tags: Record<string, string>;
-    timestamp: number;
-    value: number;
-    score: number;
-    severity: AnomalyRow["severity"];
-    confidence: number;
-    expected: { low: number; high: number };
-    direction: string | null;
-    algorithms: unknown[];
-    breakdown: unknown;
-  }>;
+  events: SeriesEvent[];
   stats: Array<{ tagKey: string; tags: Record<string, string>; points: number; lastValue: number | null; lastAt: number | null; lastAnomalyAt: number | null }>;
   config: object;
 }
@@ -118,32 +106,43 @@ export function createStore(d1: D1Database) {
      */
     async recordSeriesFlush(tenantId: string, metric: string, flush: SeriesFlush, now: number): Promise<void> {
       const statements: BatchItem[] = [];
-      for (const a of flush.anomalies) {
-        statements.push(
-          db
-            .insert(anomalies)
-            .values({
-              id: a.id,
-              tenantId,
-              metric,
-              tagKey: a.tagKey,
-              tags: a.tags,
-              timestamp: a.timestamp,
-              value: a.value,
-              score: a.score,
-              severity: a.severity,
-              confidence: a.confidence,
-              expectedLow: a.expected.low,
-              expectedHigh: a.expected.high,
-              direction: a.direction,
-              algorithms: a.algorithms,
-              breakdown: a.breakdown,
-              status: "open",
-              explanation: null,
-              createdAt: now,
-            })
-            .onConflictDoNothing(),
-        );
+      for (const event of flush.events) {
+        if (event.kind === "anomaly") {
+          const a = event.anomaly;
+          statements.push(
+            db
+              .insert(anomalies)
+              .values({
+                id: a.id,
+                tenantId,
+                metric,
+                tagKey: a.tagKey,
+                tags: a.tags,
+                timestamp: a.timestamp,
+                value: a.value,
+                score: a.score,
+                severity: a.severity,
+                confidence: a.confidence,
+                expectedLow: a.expected.low,
+                expectedHigh: a.expected.high,
+                direction: a.direction,
+                algorithms: a.algorithms,
+                breakdown: a.breakdown,
+                status: "open",
+                explanation: null,
+                createdAt: now,
+              })
+              .onConflictDoNothing(),
+          );
+        } else {
+          // The series is back to normal: the anomaly is resolved, unless someone already closed it.
+          statements.push(
+            db
+              .update(anomalies)
+              .set({ status: "resolved", resolvedAt: event.resolvedAt })
+              .where(and(eq(anomalies.tenantId, tenantId), eq(anomalies.id, event.anomalyId), isNull(anomalies.resolvedAt))),
+          );
+        }
       }
       for (const s of flush.stats) {
         const stats = { points: s.points, lastValue: s.lastValue, lastAt: s.lastAt, lastAnomalyAt: s.lastAnomalyAt, config: flush.config, updatedAt: now };

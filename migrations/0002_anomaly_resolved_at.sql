@@ -1,0 +1,1 @@
+ALTER TABLE `anomalies` ADD `resolved_at` integer;
