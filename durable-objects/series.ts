@@ -4,7 +4,7 @@ import { fullJitterDelay } from "../src/backoff.ts";
 import { applyFeedback, createDetector, DEFAULT_DETECTOR_CONFIG, type DetectorConfig, type FeedbackLabel, type MemberScore } from "../src/detect/index.ts";
 import { anomalyFromVerdict, type AnomalyRecord } from "../src/series/anomaly.ts";
 import { trackEpisode } from "../src/series/episodes.ts";
-import { anomalyEvent, resolvedEvent, type SeriesEvent } from "../src/series/events.ts";
+import { anomalyEvent, resolvedEvent, type EventMessage, type SeriesEvent } from "../src/series/events.ts";
 import { BlockWriter, type StoredPoint } from "../src/series/blocks.ts";
 import { createStore } from "../workers/db/store.ts";
 import { readConfig } from "../workers/env.ts";
@@ -185,7 +185,7 @@ export class Series extends DurableObject<Env> {
     return { found: true, points: storage.readPoints(sql, tagKey, from, to).slice(0, limit) };
   }
 
-  /** Drains the outbox and changed stats to D1; retries with full-jitter backoff. */
+  /** Drains the outbox to D1 and the events queue, and changed stats to D1; retries with full-jitter backoff. */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     if (!this.identity) return;
@@ -195,6 +195,8 @@ export class Series extends DurableObject<Env> {
     if (pending.events.length === 0 && pending.stats.length === 0) return;
     try {
       await createStore(this.env.DB).recordSeriesFlush(tenantId, metric, { ...pending, config: this.detectorConfig }, Date.now());
+      // D1 first: by the time a consumer sees an event, its anomaly row exists. A retry re-sends; consumers dedupe by event id.
+      if (pending.events.length > 0) await this.env.EVENTS.sendBatch(pending.events.map((event) => ({ body: { tenantId, event } satisfies EventMessage })));
     } catch (error) {
       this.flushAttempts += 1;
       log("warn", "series.flush_failed", { metric, attempts: this.flushAttempts, error: String(error) });

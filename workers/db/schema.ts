@@ -88,3 +88,71 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.owner, t.key] }), index("idempotency_created_idx").on(t.createdAt)],
 );
+
+/** Where notifications go. Secrets (webhook signing keys) are kept here and shown once. */
+export const channels = sqliteTable(
+  "channels",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    type: text("type", { enum: ["webhook", "slack", "pagerduty", "email"] }).notNull(),
+    name: text("name").notNull(),
+    config: text("config", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    secret: text("secret"),
+    /** The secret before the last rotation, still signed with until `previous_secret_expires_at`. */
+    previousSecret: text("previous_secret"),
+    previousSecretExpiresAt: integer("previous_secret_expires_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("channels_tenant_idx").on(t.tenantId, t.createdAt)],
+);
+
+export const rules = sqliteTable(
+  "rules",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    name: text("name").notNull(),
+    definition: text("definition", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("rules_tenant_idx").on(t.tenantId, t.createdAt)],
+);
+
+export const silences = sqliteTable(
+  "silences",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    matchers: text("matchers", { mode: "json" }).$type<unknown[]>().notNull(),
+    startsAt: integer("starts_at").notNull(),
+    endsAt: integer("ends_at").notNull(),
+    comment: text("comment").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("silences_tenant_idx").on(t.tenantId, t.endsAt)],
+);
+
+/** Every attempt to deliver a notification to a channel. */
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    notificationId: text("notification_id").notNull(),
+    channelId: text("channel_id").notNull(),
+    anomalyId: text("anomaly_id"),
+    attempt: integer("attempt").notNull(),
+    status: text("status", { enum: ["delivered", "failed", "dead_lettered", "skipped"] }).notNull(),
+    code: integer("code"),
+    error: text("error"),
+    latencyMs: integer("latency_ms"),
+    at: integer("at").notNull(),
+  },
+  (t) => [
+    index("deliveries_tenant_time_idx").on(t.tenantId, t.at),
+    index("deliveries_tenant_anomaly_idx").on(t.tenantId, t.anomalyId),
+    index("deliveries_tenant_channel_idx").on(t.tenantId, t.channelId),
+  ],
+);
