@@ -1,5 +1,6 @@
 import { createChangepoint, updateChangepoint, type ChangepointState } from "./changepoint.ts";
-import { createHist, createTail, histSurprisal, learnHist, learnTail, tailSurprisal, type HistState, type TailState } from "./calibrate.ts";
+import { createHist, createTail, histSurprisal, learnHist, learnTail, MIN_OBSERVATIONS, tailSurprisal, type HistState, type TailState } from "./calibrate.ts";
+import { discord } from "./discord.ts";
 import { generalizedEsd } from "./esd.ts";
 import { iqrFences } from "./iqr.ts";
 import { createLagged, LaggedModels, type LaggedState } from "./lagged.ts";
@@ -46,30 +47,43 @@ export interface Tuning {
   memberKnee: number;
   /** Model the tail of ln(1 + surprise) instead of the surprise. */
   logTail: boolean;
+  /** Per-member evidence, on a level never seen before, that counts as a novel magnitude. */
+  novelMin: number;
+  /** Share of the member weight that must see a novel magnitude to bypass the second-level calibration. */
+  novelShare: number;
+  /** Subsequence length of the discord member, and how far back (points) it looks for a match. */
+  discordLength: number;
+  discordLags: number;
   /** Reset members' calibration when the seasonal model switches a component on or off. */
   resetOnSeasonChange: boolean;
 }
 
 export const DEFAULT_TUNING: Tuning = {
-  weights: { robust_z: 1, iqr: 1, esd: 1, seasonal: 1, iforest: 1, lof: 1, changepoint: 1 },
-  maxBlend: 0.5,
+  weights: { robust_z: 1, iqr: 1, esd: 1, seasonal: 1, iforest: 1, lof: 1, changepoint: 1, discord: 1 },
+  maxBlend: 0.7,
   alertLog10: { low: 6, medium: 4.5, high: 3.5, adaptive: 4.5 },
   peakDecay: 0.995,
   gate: 1,
-  gateFloor: 6,
+  gateFloor: 3,
   cooldown: 12,
   shiftKeep: 16,
   maxEvidence: 26,
   histMemory: 3000,
   histSlack: 0,
   resetOnSeasonChange: false,
-  logTail: false,
+  discordLength: 4,
+  discordLags: 256,
+  novelMin: 10,
+  novelShare: 0.25,
+  logTail: true,
   memberKnee: 30,
   evMemory: 3000,
   evBonus: 4,
 };
 
 export const DEFAULT_WINDOW = 1024;
+/** Values the window must hold before the cold-start bound may add evidence. */
+const COLD_MIN_WINDOW = 16;
 
 interface EnsembleState {
   v: 2;
@@ -115,6 +129,11 @@ function freshState(config: DetectorConfig): EnsembleState {
 function restore(snapshot: EnsembleState): EnsembleState {
   const state = structuredClone(snapshot);
   state.win.sorted = [...state.win.ring].sort((a, b) => a - b);
+  // A member added since the snapshot was taken starts its calibration afresh.
+  for (const m of MEMBER_NAMES) {
+    state.tails[m] ??= createTail();
+    state.hists[m] ??= createHist();
+  }
   return state;
 }
 
@@ -146,6 +165,7 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
   const floorAbs = config.minDelta?.abs ?? 0;
   const floorRel = config.minDelta?.rel ?? 0;
   const used = MEMBER_NAMES.filter((m) => weights[m] > 0);
+  const scratch = new Float64Array(state.win.capacity + 1);
   const totalWeight = used.reduce((s, m) => s + weights[m], 0) || 1;
 
   const update = (timestamp: number, value: number): Verdict => {
@@ -163,6 +183,7 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
       results.robust_z = rz;
       if (weights.iqr > 0) results.iqr = iqrFences(win.sorted, d);
       if (weights.esd > 0) results.esd = generalizedEsd(win.sorted, d);
+      if (weights.discord > 0) results.discord = discord(win, d, rz.scale, tuning.discordLength, tuning.discordLags, scratch);
     }
     results.seasonal = se;
     const useLagged = weights.iforest > 0 || weights.lof > 0;
@@ -181,6 +202,8 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
 
     let wsum = 0;
     let smax = 0;
+    // Weight of the members that see a magnitude this series has never shown.
+    let novel = 0;
     const algorithms: MemberScore[] = [];
     for (const m of MEMBER_NAMES) {
       const r = results[m];
@@ -190,7 +213,10 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         const hist = state.hists[m]!;
         // The tail is modelled on ln(1 + u): a Pareto tail, honest about heavy-tailed metrics.
         const lu = tuning.logTail ? Math.log1p(r.surprise) : r.surprise;
-        s = belowFloor || !dirOk(r.sign) ? 0 : Math.min(tailSurprisal(tail, lu, tuning.logTail ? 0.01 : 0.05), tuning.histMemory > 0 ? histSurprisal(hist, r.surprise, tuning.histSlack) : Infinity);
+        const hs = tuning.histMemory > 0 ? histSurprisal(hist, r.surprise, tuning.histSlack) : Infinity;
+        s = belowFloor || !dirOk(r.sign) ? 0 : Math.min(tailSurprisal(tail, lu, tuning.logTail ? 0.01 : 0.05), hs);
+        // Novel: over twice any surprise this member has seen (within the histogram's memory).
+        if (s >= tuning.novelMin && histSurprisal(hist, r.surprise, 1) === Infinity) novel += weights[m];
         // Soft ceiling per member: past it, more surprise adds little, so no single member drowns the rest.
         if (s > tuning.memberKnee) s = tuning.memberKnee + Math.log1p(s - tuning.memberKnee);
         learnTail(tail, lu);
@@ -205,9 +231,14 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
     const mean = wsum / totalWeight;
     const combined = (1 - tuning.maxBlend) * mean + tuning.maxBlend * smax;
     const knee = tuning.maxEvidence;
-    const first = combined <= knee ? combined : knee + 8 * (1 - Math.exp(-(combined - knee) / 8));
+    let first = combined <= knee ? combined : knee + 8 * (1 - Math.exp(-(combined - knee) / 8));
+    // Cold start: until the members' calibration is trusted, a distribution-free
+    // bound on the robust z (Chebyshev, P(|Z| >= z) <= 1/z^2) still catches gross outliers.
+    if (rz && state.tails.robust_z!.n < MIN_OBSERVATIONS && windowSize(win) >= COLD_MIN_WINDOW && rz.surprise > 1 && !belowFloor && dirOk(rz.sign)) first = Math.max(first, Math.min(knee, 2 * Math.log(rz.surprise)));
     // Second level: evidence this strong is only as rare as this series has made it.
-    const evidence = tuning.evMemory > 0 ? Math.min(first, histSurprisal(state.evHist, first, 0) + tuning.evBonus) : first;
+    // A magnitude that several members have never seen is news however often strong evidence came before.
+    const isNovel = novel >= tuning.novelShare * totalWeight;
+    const evidence = tuning.evMemory > 0 && !isNovel ? Math.min(first, histSurprisal(state.evHist, first, 0) + tuning.evBonus) : first;
     if (tuning.evMemory > 0) learnHist(state.evHist, first, tuning.evMemory);
 
     // Novelty gate: within the memory of a recent peak, only evidence above it counts.

@@ -60,6 +60,21 @@ describe("ensemble detector", () => {
     expect(vs[35]!.warmingUp).toBe(false);
   });
 
+  it("catches a gross outlier right after minPoints, before the members are calibrated", () => {
+    const s = makeSeries(61, (i) => (i < 60 ? 120 + 5 * Math.sin(i / 5) : 2400));
+    const vs = run(s.t, s.x);
+    expect(alerts(vs)).toEqual([60]);
+    expect(vs[60]!.score).toBeGreaterThan(0.999);
+  });
+
+  it("raises exactly one alert on a gross spike or drop after 200 noisy points, and none for a drop with direction up", () => {
+    for (const factor of [10, 1e-3]) {
+      const s = makeSeries(201, (i, e) => (i < 200 ? 100 * (1 + 0.05 * Math.max(-1, Math.min(1, e / 2))) : 100 * factor));
+      expect(alerts(run(s.t, s.x))).toEqual([200]);
+      if (factor < 1) expect(alerts(run(s.t, s.x, { ...DEFAULT_DETECTOR_CONFIG, direction: "up" }))).toEqual([]);
+    }
+  });
+
   it("is quiet on a constant series and alerts when it changes", () => {
     const s = makeSeries(600, (i) => (i < 500 ? 42 : 50));
     const vs = run(s.t, s.x);

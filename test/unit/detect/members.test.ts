@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createChangepoint, updateChangepoint } from "../../../src/detect/changepoint.ts";
 import { createHist, createTail, histSurprisal, learnHist, learnTail, tailSurprisal } from "../../../src/detect/calibrate.ts";
+import { discordDistance } from "../../../src/detect/discord.ts";
 import { generalizedEsd } from "../../../src/detect/esd.ts";
+import { createWindow, pushWindow } from "../../../src/detect/window.ts";
 import { buildIsolationForest, isolationScore } from "../../../src/detect/iforest.ts";
 import { iqrFences } from "../../../src/detect/iqr.ts";
 import { buildLof, lofScore } from "../../../src/detect/lof.ts";
@@ -120,5 +122,31 @@ describe("calibration", () => {
     for (let i = 0; i < 1000; i++) learnHist(h, i % 50 === 0 ? 100 : 1, 3000);
     expect(histSurprisal(h, 100)).toBeLessThan(5); // 2% of points
     expect(histSurprisal(h, 1000)).toBe(Infinity); // never seen
+  });
+});
+
+describe("discord (left matrix profile)", () => {
+  const fill = (xs: number[], cap = 64) => {
+    const w = createWindow(cap);
+    for (const x of xs) pushWindow(w, x);
+    return w;
+  };
+  const buf = new Float64Array(256);
+  it("finds a recurring spike familiar and a new shape far, looking back across the ring", () => {
+    // A spike every 20 points: the next spike matches an earlier one exactly.
+    const xs = Array.from({ length: 100 }, (_, i) => (i % 20 === 19 ? 10 : 0));
+    const w = fill(xs.slice(0, 99));
+    expect(discordDistance(w, 10, 4, 256, buf)).toBe(0);
+    // A spike right after a spike (a burst grown denser) forms a pattern never seen.
+    const w2 = fill(xs.slice(0, 80));
+    expect(discordDistance(w2, 10, 4, 256, buf)).toBeGreaterThan(4);
+  });
+
+  it("only searches within maxLag and needs 2m values", () => {
+    expect(Number.isNaN(discordDistance(fill([1, 2, 3]), 4, 4, 256, buf))).toBe(true);
+    const xs = [5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1];
+    // The only [.., 5]-like match is 23 points back; a 10-lag horizon cannot see it.
+    expect(discordDistance(fill(xs), 1, 4, 10, buf)).toBe(0);
+    expect(discordDistance(fill(xs), 5, 4, 10, buf)).toBeGreaterThan(1.9);
   });
 });
