@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createRollingZ } from "../src/detect/baselines.ts";
 import { updateChangepoint, createChangepoint } from "../src/detect/changepoint.ts";
+import { discord } from "../src/detect/discord.ts";
 import { generalizedEsd } from "../src/detect/esd.ts";
 import { createDetector, DEFAULT_DETECTOR_CONFIG } from "../src/detect/index.ts";
 import { iqrFences } from "../src/detect/iqr.ts";
@@ -74,6 +75,17 @@ const members: Array<[string, (w: number) => () => (ts: number, v: number) => vo
   ["robust_z (median/MAD)", (w) => windowMember(w, robustZ)],
   ["iqr fences", (w) => windowMember(w, iqrFences)],
   ["generalized ESD", (w) => windowMember(w, generalizedEsd)],
+  [
+    "discord (left matrix profile, m 4, 256 lags)",
+    (w) => () => {
+      const win = createWindow(w);
+      const buf = new Float64Array(w + 1);
+      return (_ts, v) => {
+        if (windowSize(win) > 0) discord(win, v, 1, 4, 256, buf);
+        pushWindow(win, v);
+      };
+    },
+  ],
   [
     "seasonal baseline (window-free)",
     () => () => {
