@@ -9,6 +9,8 @@ interface Fixtures {
   owner: TestTenant;
   intruder: TestTenant;
   anomalyId: string;
+  ruleId: string;
+  silenceId: string;
   readerKey: string;
 }
 
@@ -35,6 +37,14 @@ const ROUTES: Record<string, RouteCase> = {
   "GET /v1/metrics/:metric/config": { access: "read", request: () => ({ path: "/v1/metrics/secret.revenue/config" }), foreign: "own-config" },
   "PUT /v1/metrics/:metric/config": { access: "admin", request: () => ({ path: "/v1/metrics/secret.revenue/config", body: { sensitivity: "low" } }), foreign: "n/a" },
   "POST /v1/anomalies/:id/feedback": { access: "admin", request: (f) => ({ path: `/v1/anomalies/${f.anomalyId}/feedback`, body: { label: "false_positive" } }), foreign: "404" },
+  "POST /v1/rules": { access: "admin", request: () => ({ path: "/v1/rules", body: { name: "x", match: { metric: "*" } } }), foreign: "n/a" },
+  "GET /v1/rules": { access: "read", request: () => ({ path: "/v1/rules" }), foreign: "empty-list" },
+  "GET /v1/rules/:id": { access: "read", request: (f) => ({ path: `/v1/rules/${f.ruleId}` }), foreign: "404" },
+  "DELETE /v1/rules/:id": { access: "admin", request: (f) => ({ path: `/v1/rules/${f.ruleId}` }), foreign: "404" },
+  "POST /v1/silences": { access: "admin", request: () => ({ path: "/v1/silences", body: { matchers: [{ name: "metric", value: "x" }], ends_at: Date.now() + 60_000, comment: "x" } }), foreign: "n/a" },
+  "GET /v1/silences": { access: "read", request: () => ({ path: "/v1/silences" }), foreign: "empty-list" },
+  "GET /v1/silences/:id": { access: "read", request: (f) => ({ path: `/v1/silences/${f.silenceId}` }), foreign: "404" },
+  "DELETE /v1/silences/:id": { access: "admin", request: (f) => ({ path: `/v1/silences/${f.silenceId}` }), foreign: "404" },
   "GET /v1/anomalies/:id": { access: "read", request: (f) => ({ path: `/v1/anomalies/${f.anomalyId}` }), foreign: "404" },
 };
 
@@ -52,7 +62,11 @@ beforeAll(async () => {
   const anomalyId = spike.anomalies[0]!.id;
   expect((await call("PUT", "/v1/metrics/secret.revenue/config", { key: owner.key, body: { sensitivity: "high" } })).status).toBe(200);
   await flushed(owner, "secret.revenue", async () => (await call("GET", `/v1/anomalies/${anomalyId}`, { key: owner.key })).status === 200);
-  f = { owner, intruder, anomalyId, readerKey: await keyWithScopes(intruder, ["read"]) };
+  const rule = await (await call("POST", "/v1/rules", { key: owner.key, body: { name: "secret.revenue watch", match: { metric: "secret.revenue" } } })).json<{ id: string }>();
+  const silence = await (
+    await call("POST", "/v1/silences", { key: owner.key, body: { matchers: [{ name: "metric", value: "secret.revenue" }], ends_at: Date.now() + 3_600_000, comment: "secret.revenue quiet" } })
+  ).json<{ id: string }>();
+  f = { owner, intruder, anomalyId, ruleId: rule.id, silenceId: silence.id, readerKey: await keyWithScopes(intruder, ["read"]) };
 });
 
 describe("every route", () => {

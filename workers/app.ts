@@ -11,7 +11,9 @@ import { benchRoutes } from "./routes/bench.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
 import { metricRoutes } from "./routes/metrics.ts";
+import { ruleRoutes } from "./routes/rules.ts";
 import { seriesRoutes } from "./routes/series.ts";
+import { silenceRoutes } from "./routes/silences.ts";
 
 /** The HTTP API: one sub-app per resource, one error renderer. */
 export const app = new Hono<AppEnv>()
@@ -27,6 +29,8 @@ export const app = new Hono<AppEnv>()
   .route("/v1/series", seriesRoutes)
   .route("/v1/metrics", metricRoutes)
   .route("/v1/anomalies", anomalyRoutes)
+  .route("/v1/rules", ruleRoutes)
+  .route("/v1/silences", silenceRoutes)
   .use("/v1/_bench/*", async (c, next) => {
     if (readConfig(c.env).AYVLO_BENCH_ROUTES !== "1") throw new ApiError("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`);
     await next();

@@ -1,10 +1,13 @@
 // The Worker entry: wiring only.
 import { app } from "./app.ts";
+import { consumeQueue } from "./queues/index.ts";
 
+export { AlertRouter } from "../durable-objects/alert-router.ts";
 export { Noop } from "../durable-objects/noop.ts";
 export { Series } from "../durable-objects/series.ts";
 export { TenantGate } from "../durable-objects/tenant-gate.ts";
 
 export default {
   fetch: app.fetch,
+  queue: consumeQueue,
 } satisfies ExportedHandler<Env>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Breakdown } from "../detect/index.ts";
 import type { AnomalyRecord } from "./anomaly.ts";
 
 /**
@@ -38,7 +39,8 @@ const AnomalySchema = z.object({
   expected: z.object({ low: z.number(), high: z.number() }),
   direction: z.enum(["up", "down"]).nullable(),
   algorithms: z.array(z.object({ name: z.string(), score: z.number(), flagged: z.boolean(), weight: z.number() })),
-  breakdown: z.looseObject({}).nullable(),
+  // The breakdown is the detector's own report; it is carried, not interpreted, here.
+  breakdown: z.custom<Breakdown | null>((v) => v === null || (typeof v === "object" && !Array.isArray(v))),
   status: z.literal("open"),
 });
 

@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, gt, gte, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { SeriesEvent } from "../../src/series/events.ts";
-import { anomalies, apiKeys, idempotencyKeys, series, tenants } from "./schema.ts";
+import { anomalies, apiKeys, channels, deliveries, idempotencyKeys, rules, series, silences, tenants } from "./schema.ts";
 
 // The data layer: the only code that queries D1. Every function that touches a
 // tenant's rows takes the tenant id as its first argument and filters by it, so
@@ -11,6 +11,10 @@ export type TenantRow = typeof tenants.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type SeriesRow = typeof series.$inferSelect;
 export type AnomalyRow = typeof anomalies.$inferSelect;
+export type ChannelRow = typeof channels.$inferSelect;
+export type RuleRow = typeof rules.$inferSelect;
+export type SilenceRow = typeof silences.$inferSelect;
+export type DeliveryRow = typeof deliveries.$inferSelect;
 
 export interface Page {
   limit: number;
@@ -224,6 +228,120 @@ export function createStore(d1: D1Database) {
     async labelAnomaly(tenantId: string, id: string, label: NonNullable<AnomalyRow["label"]>): Promise<boolean> {
       const result = await db.update(anomalies).set({ label }).where(and(eq(anomalies.tenantId, tenantId), eq(anomalies.id, id))).run();
       return result.meta.changes > 0;
+    },
+
+    async getAnomaliesByIds(tenantId: string, ids: string[]): Promise<AnomalyRow[]> {
+      if (ids.length === 0) return [];
+      return db.select().from(anomalies).where(and(eq(anomalies.tenantId, tenantId), inArray(anomalies.id, ids)));
+    },
+
+    async setExplanation(tenantId: string, id: string, explanation: unknown): Promise<void> {
+      await db.update(anomalies).set({ explanation }).where(and(eq(anomalies.tenantId, tenantId), eq(anomalies.id, id)));
+    },
+
+    // Alert rules, silences and channels: the tenant's configuration of its response.
+
+    async insertRule(tenantId: string, row: RuleRow): Promise<void> {
+      await db.insert(rules).values({ ...row, tenantId });
+    },
+    async listRules(tenantId: string, page?: Page): Promise<RuleRow[]> {
+      const after = page?.after;
+      return db
+        .select()
+        .from(rules)
+        .where(and(eq(rules.tenantId, tenantId), after ? or(gt(rules.createdAt, Number(after[0])), and(eq(rules.createdAt, Number(after[0])), gt(rules.id, after[1]))) : undefined))
+        .orderBy(asc(rules.createdAt), asc(rules.id))
+        .limit(page ? page.limit + 1 : 10_000);
+    },
+    async getRule(tenantId: string, id: string): Promise<RuleRow | null> {
+      return (await db.select().from(rules).where(and(eq(rules.tenantId, tenantId), eq(rules.id, id))).limit(1))[0] ?? null;
+    },
+    async deleteRule(tenantId: string, id: string): Promise<boolean> {
+      return (await db.delete(rules).where(and(eq(rules.tenantId, tenantId), eq(rules.id, id))).run()).meta.changes > 0;
+    },
+
+    async insertSilence(tenantId: string, row: SilenceRow): Promise<void> {
+      await db.insert(silences).values({ ...row, tenantId });
+    },
+    /** Silences not yet ended at `now` (active or scheduled). */
+    async listLiveSilences(tenantId: string, now: number): Promise<SilenceRow[]> {
+      return db.select().from(silences).where(and(eq(silences.tenantId, tenantId), gt(silences.endsAt, now))).orderBy(asc(silences.endsAt), asc(silences.id));
+    },
+    async listSilences(tenantId: string, page: Page): Promise<SilenceRow[]> {
+      const after = page.after;
+      return db
+        .select()
+        .from(silences)
+        .where(and(eq(silences.tenantId, tenantId), after ? or(lt(silences.createdAt, Number(after[0])), and(eq(silences.createdAt, Number(after[0])), lt(silences.id, after[1]))) : undefined))
+        .orderBy(desc(silences.createdAt), desc(silences.id))
+        .limit(page.limit + 1);
+    },
+    async getSilence(tenantId: string, id: string): Promise<SilenceRow | null> {
+      return (await db.select().from(silences).where(and(eq(silences.tenantId, tenantId), eq(silences.id, id))).limit(1))[0] ?? null;
+    },
+    /** Ends a silence now (it stays listed, expired). False when there is no such live silence. */
+    async expireSilence(tenantId: string, id: string, now: number): Promise<boolean> {
+      const result = await db.update(silences).set({ endsAt: now }).where(and(eq(silences.tenantId, tenantId), eq(silences.id, id), gt(silences.endsAt, now))).run();
+      return result.meta.changes > 0;
+    },
+
+    async insertChannel(tenantId: string, row: ChannelRow): Promise<void> {
+      await db.insert(channels).values({ ...row, tenantId });
+    },
+    async listChannels(tenantId: string, page: Page): Promise<ChannelRow[]> {
+      const after = page.after;
+      return db
+        .select()
+        .from(channels)
+        .where(and(eq(channels.tenantId, tenantId), after ? or(gt(channels.createdAt, Number(after[0])), and(eq(channels.createdAt, Number(after[0])), gt(channels.id, after[1]))) : undefined))
+        .orderBy(asc(channels.createdAt), asc(channels.id))
+        .limit(page.limit + 1);
+    },
+    async getChannel(tenantId: string, id: string): Promise<ChannelRow | null> {
+      return (await db.select().from(channels).where(and(eq(channels.tenantId, tenantId), eq(channels.id, id))).limit(1))[0] ?? null;
+    },
+    async countChannels(tenantId: string, ids: string[]): Promise<number> {
+      if (ids.length === 0) return 0;
+      const rows = await db.select({ id: channels.id }).from(channels).where(and(eq(channels.tenantId, tenantId), inArray(channels.id, ids)));
+      return rows.length;
+    },
+    async deleteChannel(tenantId: string, id: string): Promise<boolean> {
+      return (await db.delete(channels).where(and(eq(channels.tenantId, tenantId), eq(channels.id, id))).run()).meta.changes > 0;
+    },
+    async rotateChannelSecret(tenantId: string, id: string, secret: string, previous: string | null, previousExpiresAt: number | null): Promise<void> {
+      await db
+        .update(channels)
+        .set({ secret, previousSecret: previous, previousSecretExpiresAt: previousExpiresAt })
+        .where(and(eq(channels.tenantId, tenantId), eq(channels.id, id)));
+    },
+
+    async insertDelivery(tenantId: string, row: DeliveryRow): Promise<void> {
+      await db.insert(deliveries).values({ ...row, tenantId }).onConflictDoNothing();
+    },
+    /** Whether this notification already reached this channel (a redelivered message must not send twice). */
+    async wasDelivered(tenantId: string, notificationId: string, channelId: string): Promise<boolean> {
+      const rows = await db
+        .select({ id: deliveries.id })
+        .from(deliveries)
+        .where(and(eq(deliveries.tenantId, tenantId), eq(deliveries.notificationId, notificationId), eq(deliveries.channelId, channelId), eq(deliveries.status, "delivered")))
+        .limit(1);
+      return rows.length > 0;
+    },
+    async listDeliveries(tenantId: string, filter: { anomalyId?: string | undefined; channelId?: string | undefined }, page: Page): Promise<DeliveryRow[]> {
+      const after = page.after;
+      return db
+        .select()
+        .from(deliveries)
+        .where(
+          and(
+            eq(deliveries.tenantId, tenantId),
+            filter.anomalyId ? eq(deliveries.anomalyId, filter.anomalyId) : undefined,
+            filter.channelId ? eq(deliveries.channelId, filter.channelId) : undefined,
+            after ? or(lt(deliveries.at, Number(after[0])), and(eq(deliveries.at, Number(after[0])), lt(deliveries.id, after[1]))) : undefined,
+          ),
+        )
+        .orderBy(desc(deliveries.at), desc(deliveries.id))
+        .limit(page.limit + 1);
     },
 
     async ping(): Promise<void> {

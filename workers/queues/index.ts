@@ -1,0 +1,15 @@
+import { log } from "../log.ts";
+import { consumeEvents } from "./events.ts";
+
+/** Queue names as in wrangler.toml; each queue has one consumer. */
+export const QUEUES = { events: "ayvlo-events", deliveries: "ayvlo-deliveries" } as const;
+
+export async function consumeQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  switch (batch.queue) {
+    case QUEUES.events:
+      return consumeEvents(batch, env);
+    default:
+      log("error", "queue.unknown", { queue: batch.queue, messages: batch.messages.length });
+      batch.retryAll({ delaySeconds: 60 });
+  }
+}

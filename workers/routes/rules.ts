@@ -1,0 +1,45 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { RuleSchema } from "../../src/alerting/index.ts";
+import { randomId } from "../../src/ids.ts";
+import type { AppEnv } from "../app-env.ts";
+import type { RuleRow } from "../db/store.ts";
+import { ApiError } from "../errors.ts";
+import { requireKey } from "../middleware/auth.ts";
+import { idempotency } from "../middleware/idempotency.ts";
+import { pageOf, pageQuery } from "../pagination.ts";
+import { readJson } from "../read-json.ts";
+import { parseOr400 } from "../validate.ts";
+
+function ruleJson(r: RuleRow) {
+  return { id: r.id, ...r.definition, created_at: new Date(r.createdAt).toISOString() };
+}
+
+/** Alert rules: which anomalies go to which channels, grouped how (API.md, Alerting). */
+export const ruleRoutes = new Hono<AppEnv>()
+  .post("/", requireKey("admin"), idempotency(), async (c) => {
+    const definition = parseOr400(RuleSchema.strict(), await readJson(c), "body");
+    const tenantId = c.var.caller.tenant.id;
+    const channels = [...new Set(definition.channels)];
+    const known = await c.var.store.countChannels(tenantId, channels);
+    if (known !== channels.length) {
+      throw new ApiError("VALIDATION", "every channel must be one of this tenant's channels", { errors: [{ path: "body.channels", message: "unknown channel id" }] });
+    }
+    const row: RuleRow = { id: randomId("rul"), tenantId, name: definition.name, definition: { ...definition, channels }, createdAt: Date.now() };
+    await c.var.store.insertRule(tenantId, row);
+    return c.json(ruleJson(row), 201);
+  })
+  .get("/", requireKey("read"), async (c) => {
+    const page = parseOr400(z.object(pageQuery), c.req.query(), "query");
+    const rows = await c.var.store.listRules(c.var.caller.tenant.id, { limit: page.limit, after: page.cursor });
+    return c.json(pageOf(rows, page, (r) => [r.createdAt, r.id], ruleJson));
+  })
+  .get("/:id", requireKey("read"), async (c) => {
+    const rule = await c.var.store.getRule(c.var.caller.tenant.id, c.req.param("id"));
+    if (!rule) throw new ApiError("NOT_FOUND", `no rule '${c.req.param("id")}'`);
+    return c.json(ruleJson(rule));
+  })
+  .delete("/:id", requireKey("admin"), async (c) => {
+    if (!(await c.var.store.deleteRule(c.var.caller.tenant.id, c.req.param("id")))) throw new ApiError("NOT_FOUND", `no rule '${c.req.param("id")}'`);
+    return c.body(null, 204);
+  });
