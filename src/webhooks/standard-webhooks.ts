@@ -16,11 +16,12 @@ export const DEFAULT_TOLERANCE_S = 300;
 const MIN_SECRET_BYTES = 24;
 const MAX_SECRET_BYTES = 64;
 
-export interface WebhookHeaders {
+// A type alias, not an interface, so it can be passed where Record<string, string> (HeadersInit) is expected.
+export type WebhookHeaders = {
   "webhook-id": string;
   "webhook-timestamp": string;
   "webhook-signature": string;
-}
+};
 
 export type VerifyFailure = "missing_headers" | "invalid_timestamp" | "timestamp_too_old" | "timestamp_too_new" | "invalid_secret" | "no_matching_signature";
 export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailure };
