@@ -18,10 +18,12 @@ export default defineConfig(async () => {
         },
         {
           plugins: [
-            cloudflareTest({
+            cloudflareTest(({ inject }) => ({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
                 bindings: {
+                  // The local receiver that stands in for webhook targets, Slack and PagerDuty.
+                  RECEIVER_URL: `http://127.0.0.1:${inject("receiverPort")}`,
                   TEST_MIGRATIONS: migrations,
                   AYVLO_ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
                   AYVLO_BENCH_ROUTES: "1",
@@ -29,13 +31,14 @@ export default defineConfig(async () => {
                   AYVLO_LOG_LEVEL: "warn",
                 },
               },
-            }),
+            })),
           ],
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
             exclude: ["test/unit/**"],
             setupFiles: ["test/setup.ts"],
+            globalSetup: ["test/receiver/global-setup.ts"],
           },
         },
       ],

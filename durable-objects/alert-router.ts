@@ -52,7 +52,8 @@ export class AlertRouter extends DurableObject<Env> {
       for (const event of events) {
         if (!this.markProcessed(event.id, now)) continue;
         fresh += 1;
-        if (event.kind === "anomaly") this.fire(rules, toAlert(event.anomaly), now, touched);
+        // The whole anomaly travels with the alert, so notifications can be built without another read.
+        if (event.kind === "anomaly") this.fire(rules, event.anomaly, now, touched);
         else this.resolve(rules, event.anomalyId, now, touched);
       }
       for (const id of touched) this.flushGroup(id, rules, silences, now);
@@ -179,8 +180,4 @@ export class AlertRouter extends DurableObject<Env> {
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
-}
-
-function toAlert(anomaly: { id: string; metric: string; tags: Record<string, string>; severity: Alert["severity"] }): Alert {
-  return { id: anomaly.id, metric: anomaly.metric, tags: anomaly.tags, severity: anomaly.severity };
 }

@@ -4,9 +4,7 @@ CREATE TABLE `channels` (
 	`type` text NOT NULL,
 	`name` text NOT NULL,
 	`config` text NOT NULL,
-	`secret` text,
-	`previous_secret` text,
-	`previous_secret_expires_at` integer,
+	`secrets` text NOT NULL,
 	`created_at` integer NOT NULL,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE no action
 );
@@ -15,6 +13,7 @@ CREATE INDEX `channels_tenant_idx` ON `channels` (`tenant_id`,`created_at`);--> 
 CREATE TABLE `deliveries` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
+	`message_id` text NOT NULL,
 	`notification_id` text NOT NULL,
 	`channel_id` text NOT NULL,
 	`anomaly_id` text,

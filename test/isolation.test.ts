@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../workers/app.ts";
 import { ADMIN_TOKEN, call, flushed, ingest, keyWithScopes, newTenant, steadyPoints, T0, type TestTenant } from "./helpers.ts";
@@ -11,6 +12,7 @@ interface Fixtures {
   anomalyId: string;
   ruleId: string;
   silenceId: string;
+  channelId: string;
   readerKey: string;
 }
 
@@ -45,6 +47,13 @@ const ROUTES: Record<string, RouteCase> = {
   "GET /v1/silences": { access: "read", request: () => ({ path: "/v1/silences" }), foreign: "empty-list" },
   "GET /v1/silences/:id": { access: "read", request: (f) => ({ path: `/v1/silences/${f.silenceId}` }), foreign: "404" },
   "DELETE /v1/silences/:id": { access: "admin", request: (f) => ({ path: `/v1/silences/${f.silenceId}` }), foreign: "404" },
+  "POST /v1/channels": { access: "admin", request: () => ({ path: "/v1/channels", body: { type: "email", name: "x", config: { to: ["a@example.com"], from: "b@example.com" } } }), foreign: "n/a" },
+  "GET /v1/channels": { access: "read", request: () => ({ path: "/v1/channels" }), foreign: "empty-list" },
+  "GET /v1/channels/:id": { access: "read", request: (f) => ({ path: `/v1/channels/${f.channelId}` }), foreign: "404" },
+  "DELETE /v1/channels/:id": { access: "admin", request: (f) => ({ path: `/v1/channels/${f.channelId}` }), foreign: "404" },
+  "POST /v1/channels/:id/rotate-secret": { access: "admin", request: (f) => ({ path: `/v1/channels/${f.channelId}/rotate-secret`, body: {} }), foreign: "404" },
+  "GET /v1/channels/:id/mail": { access: "read", request: (f) => ({ path: `/v1/channels/${f.channelId}/mail` }), foreign: "404" },
+  "GET /v1/deliveries": { access: "read", request: () => ({ path: "/v1/deliveries" }), foreign: "own-only" },
   "GET /v1/anomalies/:id": { access: "read", request: (f) => ({ path: `/v1/anomalies/${f.anomalyId}` }), foreign: "404" },
 };
 
@@ -62,11 +71,12 @@ beforeAll(async () => {
   const anomalyId = spike.anomalies[0]!.id;
   expect((await call("PUT", "/v1/metrics/secret.revenue/config", { key: owner.key, body: { sensitivity: "high" } })).status).toBe(200);
   await flushed(owner, "secret.revenue", async () => (await call("GET", `/v1/anomalies/${anomalyId}`, { key: owner.key })).status === 200);
-  const rule = await (await call("POST", "/v1/rules", { key: owner.key, body: { name: "secret.revenue watch", match: { metric: "secret.revenue" } } })).json<{ id: string }>();
+  const channel = await (await call("POST", "/v1/channels", { key: owner.key, body: { type: "webhook", name: "secret.revenue hook", config: { url: `${env.RECEIVER_URL}/hook/isolation` } } })).json<{ id: string }>();
+  const rule = await (await call("POST", "/v1/rules", { key: owner.key, body: { name: "secret.revenue watch", match: { metric: "secret.revenue" }, channels: [channel.id] } })).json<{ id: string }>();
   const silence = await (
     await call("POST", "/v1/silences", { key: owner.key, body: { matchers: [{ name: "metric", value: "secret.revenue" }], ends_at: Date.now() + 3_600_000, comment: "secret.revenue quiet" } })
   ).json<{ id: string }>();
-  f = { owner, intruder, anomalyId, ruleId: rule.id, silenceId: silence.id, readerKey: await keyWithScopes(intruder, ["read"]) };
+  f = { owner, intruder, anomalyId, ruleId: rule.id, silenceId: silence.id, channelId: channel.id, readerKey: await keyWithScopes(intruder, ["read"]) };
 });
 
 describe("every route", () => {
@@ -106,7 +116,7 @@ describe("every route", () => {
     expect(text).not.toContain(f.anomalyId);
     const owners = await (await call("GET", path, { key: f.owner.key })).text();
     if (c.foreign === "empty-list") expect(owners).toContain("secret.revenue");
-    else expect(owners).toContain(f.owner.keyId);
+    else if (c.route === "GET /v1/api-keys") expect(owners).toContain(f.owner.keyId);
   });
 
   it("a metric's settings are per tenant: the same name elsewhere keeps its own", async () => {

@@ -8,6 +8,8 @@ import { adminRoutes } from "./routes/admin.ts";
 import { anomalyRoutes } from "./routes/anomalies.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { benchRoutes } from "./routes/bench.ts";
+import { channelRoutes } from "./routes/channels.ts";
+import { deliveryRoutes } from "./routes/deliveries.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
 import { metricRoutes } from "./routes/metrics.ts";
@@ -29,6 +31,8 @@ export const app = new Hono<AppEnv>()
   .route("/v1/series", seriesRoutes)
   .route("/v1/metrics", metricRoutes)
   .route("/v1/anomalies", anomalyRoutes)
+  .route("/v1/channels", channelRoutes)
+  .route("/v1/deliveries", deliveryRoutes)
   .route("/v1/rules", ruleRoutes)
   .route("/v1/silences", silenceRoutes)
   .use("/v1/_bench/*", async (c, next) => {

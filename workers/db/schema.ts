@@ -89,7 +89,7 @@ export const idempotencyKeys = sqliteTable(
   (t) => [primaryKey({ columns: [t.owner, t.key] }), index("idempotency_created_idx").on(t.createdAt)],
 );
 
-/** Where notifications go. Secrets (webhook signing keys) are kept here and shown once. */
+/** Where notifications go. Webhook signing secrets are kept here and shown once. */
 export const channels = sqliteTable(
   "channels",
   {
@@ -98,10 +98,8 @@ export const channels = sqliteTable(
     type: text("type", { enum: ["webhook", "slack", "pagerduty", "email"] }).notNull(),
     name: text("name").notNull(),
     config: text("config", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
-    secret: text("secret"),
-    /** The secret before the last rotation, still signed with until `previous_secret_expires_at`. */
-    previousSecret: text("previous_secret"),
-    previousSecretExpiresAt: integer("previous_secret_expires_at"),
+    /** Webhook signing secrets, newest first; older ones sign until they expire (rotation grace). */
+    secrets: text("secrets", { mode: "json" }).$type<Array<{ secret: string; created_at: number; expires_at: number | null }>>().notNull(),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [index("channels_tenant_idx").on(t.tenantId, t.createdAt)],
@@ -140,6 +138,8 @@ export const deliveries = sqliteTable(
   {
     id: text("id").primaryKey(),
     tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    /** The delivered message's id (`webhook-id`): one per notification × channel × event. */
+    messageId: text("message_id").notNull(),
     notificationId: text("notification_id").notNull(),
     channelId: text("channel_id").notNull(),
     anomalyId: text("anomaly_id"),

@@ -308,22 +308,20 @@ export function createStore(d1: D1Database) {
     async deleteChannel(tenantId: string, id: string): Promise<boolean> {
       return (await db.delete(channels).where(and(eq(channels.tenantId, tenantId), eq(channels.id, id))).run()).meta.changes > 0;
     },
-    async rotateChannelSecret(tenantId: string, id: string, secret: string, previous: string | null, previousExpiresAt: number | null): Promise<void> {
-      await db
-        .update(channels)
-        .set({ secret, previousSecret: previous, previousSecretExpiresAt: previousExpiresAt })
-        .where(and(eq(channels.tenantId, tenantId), eq(channels.id, id)));
+    async setChannelSecrets(tenantId: string, id: string, secrets: ChannelRow["secrets"]): Promise<boolean> {
+      const result = await db.update(channels).set({ secrets }).where(and(eq(channels.tenantId, tenantId), eq(channels.id, id))).run();
+      return result.meta.changes > 0;
     },
 
     async insertDelivery(tenantId: string, row: DeliveryRow): Promise<void> {
       await db.insert(deliveries).values({ ...row, tenantId }).onConflictDoNothing();
     },
-    /** Whether this notification already reached this channel (a redelivered message must not send twice). */
-    async wasDelivered(tenantId: string, notificationId: string, channelId: string): Promise<boolean> {
+    /** Whether this message already reached its channel (a redelivered queue message must not send twice). */
+    async wasDelivered(tenantId: string, messageId: string): Promise<boolean> {
       const rows = await db
         .select({ id: deliveries.id })
         .from(deliveries)
-        .where(and(eq(deliveries.tenantId, tenantId), eq(deliveries.notificationId, notificationId), eq(deliveries.channelId, channelId), eq(deliveries.status, "delivered")))
+        .where(and(eq(deliveries.tenantId, tenantId), eq(deliveries.messageId, messageId), eq(deliveries.status, "delivered")))
         .limit(1);
       return rows.length > 0;
     },

@@ -1,4 +1,5 @@
 import { log } from "../log.ts";
+import { consumeDeliveries } from "./deliveries.ts";
 import { consumeEvents } from "./events.ts";
 
 /** Queue names as in wrangler.toml; each queue has one consumer. */
@@ -8,6 +9,8 @@ export async function consumeQueue(batch: MessageBatch<unknown>, env: Env): Prom
   switch (batch.queue) {
     case QUEUES.events:
       return consumeEvents(batch, env);
+    case QUEUES.deliveries:
+      return consumeDeliveries(batch, env);
     default:
       log("error", "queue.unknown", { queue: batch.queue, messages: batch.messages.length });
       batch.retryAll({ delaySeconds: 60 });

@@ -1,0 +1,112 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { verify } from "../src/webhooks/standard-webhooks.ts";
+import { call, ingest, newTenant, steadyPoints, T0, type TestTenant } from "./helpers.ts";
+
+interface Received {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  status: number;
+}
+
+const receiver = (path: string) => `${env.RECEIVER_URL}${path}`;
+
+async function received(name: string): Promise<Received[]> {
+  return (await fetch(receiver(`/_received/${name}`))).json();
+}
+
+/** Waits (bounded) until the receiver holds at least `n` requests for `name`. */
+async function waitForRequests(name: string, n: number, timeoutMs = 20_000): Promise<Received[]> {
+  const until = Date.now() + timeoutMs;
+  let got: Received[] = [];
+  while (Date.now() < until) {
+    got = await received(name);
+    if (got.length >= n) return got;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return got;
+}
+
+async function channel(t: TestTenant, body: unknown) {
+  const res = await call("POST", "/v1/channels", { key: t.key, body });
+  expect(res.status).toBe(201);
+  return res.json<{ id: string; secret?: string }>();
+}
+
+async function spike(t: TestTenant, metric: string) {
+  await ingest(t.key, steadyPoints(metric, 200));
+  const body = await (await ingest(t.key, [{ metric, value: 1e6, timestamp: T0 + 200 * 60_000 }])).json<{ anomalies: Array<{ id: string }> }>();
+  expect(body.anomalies).toHaveLength(1);
+  return body.anomalies[0]!.id;
+}
+
+describe("from anomaly to people", () => {
+  it("delivers a signed Standard Webhook once, with the episode id and an explanation", async () => {
+    const name = `wh-${crypto.randomUUID()}`;
+    await fetch(receiver(`/_config/${name}`), { method: "POST", body: "{}" });
+    const t = await newTenant();
+    const hook = await channel(t, { type: "webhook", name: "ops", config: { url: receiver(`/hook/${name}`) } });
+    expect(hook.secret).toMatch(/^whsec_/);
+    await call("POST", "/v1/rules", { key: t.key, body: { name: "all", match: { metric: "*" }, channels: [hook.id], group_wait_s: 0 } });
+    const anomalyId = await spike(t, "checkout.revenue");
+
+    const [request] = await waitForRequests(name, 1);
+    expect(request).toBeDefined();
+    const ok = await verify({ secret: hook.secret!, payload: request!.body, headers: request!.headers });
+    expect(ok).toEqual({ ok: true });
+    const payload = JSON.parse(request!.body) as { type: string; data: { episode_id: string; explanation: { summary: string } | null } };
+    expect(payload.type).toBe("anomaly.triggered");
+    expect(payload.data.episode_id).toBe(anomalyId);
+    expect(payload.data.explanation?.summary).toContain("checkout.revenue");
+
+    const deliveries = await (await call("GET", `/v1/deliveries?anomaly_id=${anomalyId}`, { key: t.key })).json<{ data: Array<{ status: string; code: number; channel_id: string }> }>();
+    expect(deliveries.data).toMatchObject([{ status: "delivered", code: 200, channel_id: hook.id }]);
+    const stored = await (await call("GET", `/v1/anomalies/${anomalyId}`, { key: t.key })).json<{ explanation: { source: string } }>();
+    expect(stored.explanation.source).toBe("template");
+  });
+
+  it("retries a failing receiver with backoff and records every attempt", async () => {
+    const name = `flaky-${crypto.randomUUID()}`;
+    await fetch(receiver(`/_config/${name}`), { method: "POST", body: JSON.stringify({ fail: 1, status: 503 }) });
+    const t = await newTenant();
+    const hook = await channel(t, { type: "webhook", name: "flaky", config: { url: receiver(`/hook/${name}`) } });
+    await call("POST", "/v1/rules", { key: t.key, body: { name: "all", match: { metric: "*" }, channels: [hook.id], group_wait_s: 0 } });
+    const anomalyId = await spike(t, "errors");
+    const requests = await waitForRequests(name, 2, 30_000);
+    expect(requests.map((r) => r.status)).toEqual([503, 200]);
+    expect(requests[0]!.headers["webhook-id"]).toBe(requests[1]!.headers["webhook-id"]);
+    const deliveries = await (await call("GET", `/v1/deliveries?anomaly_id=${anomalyId}`, { key: t.key })).json<{ data: Array<{ status: string; attempt: number }> }>();
+    expect(deliveries.data.map((d) => [d.attempt, d.status]).sort()).toEqual([
+      [1, "failed"],
+      [2, "delivered"],
+    ]);
+  });
+
+  it("sends PagerDuty Events v2 and Slack Block Kit to their endpoints, and keeps email in R2", async () => {
+    await fetch(receiver("/_config/pagerduty"), { method: "POST", body: "{}" });
+    const slackName = `slack-${crypto.randomUUID()}`;
+    const t = await newTenant();
+    const pd = await channel(t, { type: "pagerduty", name: "pd", config: { routing_key: "R".repeat(32), events_url: receiver("/pagerduty/v2/enqueue") } });
+    const slack = await channel(t, { type: "slack", name: "sl", config: { webhook_url: receiver(`/slack/${slackName}`) } });
+    const mail = await channel(t, { type: "email", name: "mail", config: { to: ["oncall@example.com"], from: "alerts@example.com" } });
+    await call("POST", "/v1/rules", { key: t.key, body: { name: "all", match: { metric: "*" }, channels: [pd.id, slack.id, mail.id], group_wait_s: 0 } });
+    const anomalyId = await spike(t, "latency");
+
+    const [pdRequest] = await waitForRequests("pagerduty", 1);
+    const event = JSON.parse(pdRequest!.body) as { routing_key: string; event_action: string; dedup_key: string; payload: { summary: string; severity: string; source: string } };
+    expect(event).toMatchObject({ routing_key: "R".repeat(32), event_action: "trigger", dedup_key: anomalyId });
+    expect(event.payload.summary.length).toBeGreaterThan(0);
+    const [slackRequest] = await waitForRequests(slackName, 1);
+    const message = JSON.parse(slackRequest!.body) as { blocks: Array<{ type: string }> };
+    expect(message.blocks[0]!.type).toBe("header");
+    let mails: Array<{ raw: string }> = [];
+    for (let i = 0; i < 100 && mails.length === 0; i++) {
+      mails = (await (await call("GET", `/v1/channels/${mail.id}/mail`, { key: t.key })).json<{ data: Array<{ raw: string }> }>()).data;
+      if (mails.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.raw).toContain("To: oncall@example.com");
+    expect(mails[0]!.raw).toContain(anomalyId);
+  });
+});

@@ -1,0 +1,94 @@
+import { z } from "zod";
+import { deliveryMessageId, eventsOfNotification } from "../../src/channels/index.ts";
+import { decideRetry } from "../../src/delivery/retry.ts";
+import type { Explanation } from "../../src/explain/index.ts";
+import { stableId } from "../../src/ids.ts";
+import type { AnomalyRecord } from "../../src/series/anomaly.ts";
+import type { GroupNotification } from "../../src/alerting/index.ts";
+import { sendToChannel } from "../channels/send.ts";
+import { createStore } from "../db/store.ts";
+import { log } from "../log.ts";
+
+const DeliveryMessageSchema = z.object({
+  tenantId: z.string().min(1),
+  channelId: z.string().min(1),
+  notification: z.custom<GroupNotification<AnomalyRecord>>((v) => typeof v === "object" && v !== null && typeof (v as { id?: unknown }).id === "string" && Array.isArray((v as { firing?: unknown }).firing)),
+});
+
+/**
+ * Consumer of the `deliveries` queue: one message is one notification for one
+ * channel. Each of its events goes out once (a redelivered message skips what
+ * already arrived); failures retry with backoff and jitter, then dead-letter;
+ * every attempt is recorded, and the tenant's AlertRouter keeps a circuit
+ * breaker per channel.
+ */
+export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  await Promise.all(batch.messages.map((message) => deliver(message, env)));
+}
+
+async function deliver(message: Message<unknown>, env: Env): Promise<void> {
+  const parsed = DeliveryMessageSchema.safeParse(message.body);
+  if (!parsed.success) {
+    log("error", "deliveries.bad_message", { id: message.id });
+    message.ack();
+    return;
+  }
+  const { tenantId, channelId, notification } = parsed.data;
+  const store = createStore(env.DB);
+  const record = (messageId: string, anomalyId: string | null, status: "delivered" | "failed" | "dead_lettered" | "skipped", extra: { code?: number | null; error?: string | null; latencyMs?: number | null } = {}) =>
+    store.insertDelivery(tenantId, {
+      id: stableId("dlv", messageId, message.attempts, status),
+      tenantId,
+      messageId,
+      notificationId: notification.id,
+      channelId,
+      anomalyId,
+      attempt: message.attempts,
+      status,
+      code: extra.code ?? null,
+      error: extra.error ?? null,
+      latencyMs: extra.latencyMs ?? null,
+      at: Date.now(),
+    });
+
+  const channel = await store.getChannel(tenantId, channelId);
+  if (!channel) {
+    await record(notification.id, null, "skipped", { error: "channel deleted" });
+    message.ack();
+    return;
+  }
+  const router = env.ALERT_ROUTER.get(env.ALERT_ROUTER.idFromName(tenantId));
+  const rule = { id: notification.ruleId, name: (await store.getRule(tenantId, notification.ruleId))?.name ?? notification.ruleId };
+  const events = eventsOfNotification(notification, rule);
+  const explanations = new Map((await store.getAnomaliesByIds(tenantId, events.map((e) => e.anomaly.id))).map((a) => [a.id, a.explanation as Explanation | null]));
+
+  for (const event of events) {
+    const messageId = deliveryMessageId(notification.id, channelId, event);
+    if (await store.wasDelivered(tenantId, messageId)) continue;
+    const gate = await router.breakerAllow(channelId);
+    if (!gate.allowed) {
+      await record(messageId, event.anomaly.id, "failed", { error: "circuit open" });
+      message.retry({ delaySeconds: Math.max(1, Math.ceil((gate.retryAt - Date.now()) / 1000)) });
+      return;
+    }
+    const started = Date.now();
+    const outcome = await sendToChannel(env, channel, { ...event, explanation: explanations.get(event.anomaly.id) ?? null }, messageId, started);
+    const latencyMs = Date.now() - started;
+    const decision = decideRetry(outcome, message.attempts, Math.random, Date.now());
+    await router.breakerRecord(channelId, decision.action === "delivered");
+    const code = outcome.kind === "response" ? outcome.status : null;
+    if (decision.action === "delivered") {
+      await record(messageId, event.anomaly.id, "delivered", { code, latencyMs });
+      continue;
+    }
+    const error = outcome.kind === "network_error" ? outcome.message : decision.reason;
+    if (decision.action === "retry") {
+      await record(messageId, event.anomaly.id, "failed", { code, error, latencyMs });
+      message.retry({ delaySeconds: Math.max(1, Math.ceil(decision.delayMs / 1000)) });
+      return;
+    }
+    await record(messageId, event.anomaly.id, "dead_lettered", { code, error, latencyMs });
+    log("warn", "deliveries.dead_lettered", { tenant_id: tenantId, channel_id: channelId, message_id: messageId, reason: decision.reason });
+  }
+  message.ack();
+}
