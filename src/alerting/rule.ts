@@ -2,11 +2,13 @@
  * Alert rules: which alerts a rule takes (`match`), how it groups them
  * (`group_by` and the three timings), and where it sends them (`channels`).
  * Defaults follow Alertmanager: wait 30 s, interval 5 min, repeat 4 h.
+ * `steps` (optional) is a workflow definition, validated by WorkflowStepsSchema.
  */
 import { z } from "zod";
 import { groupId, groupKeyOf, type GroupIdentity } from "./group-key.ts";
 import type { GroupTimings } from "./group.ts";
 import type { Alert } from "./labels.ts";
+import { WorkflowStepsSchema } from "../workflows/schema.ts";
 import { matchesRule, RuleMatchSchema, type RuleMatch } from "./match.ts";
 
 const DAY_S = 86_400;
@@ -23,6 +25,8 @@ export const RuleSchema = z.object({
   channels: z.array(z.string().min(1)).max(20).default([]),
   group_by: z.array(z.string().min(1).max(128)).max(20).default([]),
   ...RuleTimingsSchema.shape,
+  /** Optional workflow run for each notification (see src/workflows). */
+  steps: WorkflowStepsSchema.optional(),
 });
 
 export type RuleConfig = z.output<typeof RuleSchema>;

@@ -101,3 +101,13 @@ describe("inhibition", () => {
     expect([...inhibitedIds(firing, ["region"])]).toEqual(["w-eu"]);
   });
 });
+
+describe("rule workflows", () => {
+  it("accepts valid steps and rejects invalid ones", () => {
+    const base = { name: "x", match: { metric: "*" } };
+    const ok = RuleSchema.parse({ ...base, steps: [{ type: "notify", channel: "c" }, { type: "wait", seconds: 60 }] });
+    expect(ok.steps?.[0]).toMatchObject({ type: "notify", on: "success" });
+    expect(RuleSchema.safeParse({ ...base, steps: [{ type: "explode" }] }).success).toBe(false);
+    expect(RuleSchema.parse(base).steps).toBeUndefined();
+  });
+});
