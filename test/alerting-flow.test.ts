@@ -53,7 +53,7 @@ describe("from anomaly to people", () => {
 
     const [request] = await waitForRequests(name, 1);
     expect(request).toBeDefined();
-    const ok = await verify({ secret: hook.secret!, payload: request!.body, headers: request!.headers });
+    const ok = await verify({ secret: hook.secret!, payload: request!.body, headers: request!.headers, nowS: Date.now() / 1000 });
     expect(ok).toEqual({ ok: true });
     const payload = JSON.parse(request!.body) as { type: string; data: { episode_id: string; explanation: { summary: string } | null } };
     expect(payload.type).toBe("anomaly.triggered");
