@@ -21,7 +21,7 @@ export interface MimeInput {
   subject: string;
   text: string;
   html: string;
-  /** Without angle brackets, e.g. `ntf_123@ayvlo.example`. */
+  /** e.g. `ntf_123@ayvlo.example`; surrounding angle brackets are optional. */
   messageId: string;
   /** Epoch ms. */
   date: number;
@@ -34,13 +34,14 @@ const ASCII_PRINTABLE = /^[\x20-\x7e]*$/;
 
 /** The full raw message text. */
 export function buildMimeMessage(input: MimeInput): string {
-  const boundary = `=_ayvlo_${input.messageId.replace(/[^A-Za-z0-9]/g, "")}`;
+  const messageId = noNewlines(input.messageId).replace(/^<(.*)>$/, "$1");
+  const boundary = `=_ayvlo_${messageId.replace(/[^A-Za-z0-9]/g, "")}`;
   const headers: Array<[string, string]> = [
     ["From", formatMailbox(input.from)],
     ["To", input.to.map(formatMailbox).join(", ")],
     ["Subject", encodeHeaderValue(input.subject)],
     ["Date", formatDate(input.date)],
-    ["Message-ID", `<${noNewlines(input.messageId)}>`],
+    ["Message-ID", `<${messageId}>`],
     ["MIME-Version", "1.0"],
     ...Object.entries(input.headers ?? {}).map(([k, v]): [string, string] => [headerName(k), encodeHeaderValue(v)]),
     ["Content-Type", `multipart/alternative; boundary="${boundary}"`],

@@ -70,6 +70,10 @@ describe("MIME message", () => {
     expect(parts).toEqual([{ type: "text/plain", text: "plain ✓" }, { type: "text/html", text: "<p>html ✓</p>" }]);
   });
 
+  it("accepts a message id with or without angle brackets", () => {
+    expect(parse(buildMimeMessage({ ...base, subject: "s", messageId: "<ntf_9@ayvlo.dev>" })).headers.get("message-id")).toBe("<ntf_9@ayvlo.dev>");
+  });
+
   it("keeps every line short, and ASCII subjects readable", () => {
     const raw = buildMimeMessage({ ...base, subject: "plain subject", text: "x".repeat(10_000), html: "é".repeat(5_000) });
     for (const line of raw.split("\r\n")) expect(line.length).toBeLessThanOrEqual(78);
