@@ -6,3 +6,4 @@ export { estimateRevenueImpact, isMoneyMetric, type RevenueEstimate } from "./re
 export { buildPrompt, type Prompt } from "./prompt.ts";
 export { extractJsonObject, parseLlmExplanation, type ParsedExplanation } from "./parse.ts";
 export { formatDuration, formatNumber, seriesLabel } from "./format.ts";
+export { explainWithFallback, type ExplainAttempt, type LlmProvider } from "./llm.ts";
