@@ -50,6 +50,8 @@ export async function sign(secret: string, msgId: string, timestampS: number, pa
 
 /** The three Standard Webhooks headers, signed with every secret given (current first, then those in their grace period). */
 export async function webhookHeaders(secrets: readonly string[], msgId: string, timestampS: number, payload: string): Promise<WebhookHeaders> {
+  // An unsigned delivery would be accepted by nobody and means the endpoint lost its current secret: a bug.
+  if (secrets.length === 0) throw new RangeError("webhookHeaders needs at least one secret");
   const signatures = await Promise.all(secrets.map((s) => sign(s, msgId, timestampS, payload)));
   return { "webhook-id": msgId, "webhook-timestamp": String(Math.floor(timestampS)), "webhook-signature": signatures.join(" ") };
 }

@@ -82,6 +82,10 @@ describe("Standard Webhooks signatures", () => {
     }
   });
 
+  it("refuses to sign with no secret at all", async () => {
+    await expect(webhookHeaders([], "msg_1", 1, "{}")).rejects.toThrow(RangeError);
+  });
+
   it("generates secrets only from 24–64 bytes, and they decode back", () => {
     const raw = bytes(5, 32);
     const secret = generateSecret(raw);
