@@ -39,6 +39,8 @@ export default defineConfig(async () => {
             exclude: ["test/unit/**"],
             setupFiles: ["test/setup.ts"],
             globalSetup: ["test/receiver/global-setup.ts"],
+            // Alerting flows wait on real queues and alarms (batch timeout 1 s, retry backoff).
+            testTimeout: 30_000,
           },
         },
       ],

@@ -109,4 +109,91 @@ describe("from anomaly to people", () => {
     expect(mails[0]!.raw).toContain("To: oncall@example.com");
     expect(mails[0]!.raw).toContain(anomalyId);
   });
+
+  it("sends exactly one 'resolved' once the series is normal again", async () => {
+    const name = `res-${crypto.randomUUID()}`;
+    await fetch(receiver(`/_config/${name}`), { method: "POST", body: "{}" });
+    const t = await newTenant();
+    const hook = await channel(t, { type: "webhook", name: "ops", config: { url: receiver(`/hook/${name}`) } });
+    await call("POST", "/v1/rules", { key: t.key, body: { name: "all", match: { metric: "*" }, channels: [hook.id], group_wait_s: 0, group_interval_s: 1 } });
+    const anomalyId = await spike(t, "queue.depth");
+    await waitForRequests(name, 1);
+    await ingest(t.key, steadyPoints("queue.depth", 30, { start: T0 + 201 * 60_000 }));
+    const requests = await waitForRequests(name, 2);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const types = (await received(name)).map((r) => (JSON.parse(r.body) as { type: string; data: { episode_id: string } }).type);
+    expect(types).toEqual(["anomaly.triggered", "anomaly.resolved"]);
+    expect((JSON.parse(requests[1]!.body) as { data: { episode_id: string } }).data.episode_id).toBe(anomalyId);
+  });
+
+  it("resolving by hand notifies once; the series' own resolution later adds nothing", async () => {
+    const name = `manual-${crypto.randomUUID()}`;
+    await fetch(receiver(`/_config/${name}`), { method: "POST", body: "{}" });
+    const t = await newTenant();
+    const hook = await channel(t, { type: "webhook", name: "ops", config: { url: receiver(`/hook/${name}`) } });
+    await call("POST", "/v1/rules", { key: t.key, body: { name: "all", match: { metric: "*" }, channels: [hook.id], group_wait_s: 0, group_interval_s: 1 } });
+    const anomalyId = await spike(t, "signups");
+    await waitForRequests(name, 1);
+    const res = await call("POST", `/v1/anomalies/${anomalyId}/resolve`, { key: t.key });
+    expect(res.status).toBe(200);
+    await waitForRequests(name, 2);
+    await ingest(t.key, steadyPoints("signups", 30, { start: T0 + 201 * 60_000 }));
+    await new Promise((r) => setTimeout(r, 2_500));
+    const types = (await received(name)).map((r) => (JSON.parse(r.body) as { type: string }).type);
+    expect(types).toEqual(["anomaly.triggered", "anomaly.resolved"]);
+  });
+
+  it("signs with the old and the new secret during a rotation's grace period", async () => {
+    const name = `rot-${crypto.randomUUID()}`;
+    await fetch(receiver(`/_config/${name}`), { method: "POST", body: "{}" });
+    const t = await newTenant();
+    const hook = await channel(t, { type: "webhook", name: "ops", config: { url: receiver(`/hook/${name}`) } });
+    const rotated = await (await call("POST", `/v1/channels/${hook.id}/rotate-secret`, { key: t.key, body: { grace_s: 3600 } })).json<{ secret: string }>();
+    expect(rotated.secret).not.toBe(hook.secret);
+    await call("POST", "/v1/rules", { key: t.key, body: { name: "all", match: { metric: "*" }, channels: [hook.id], group_wait_s: 0 } });
+    await spike(t, "rotating");
+    const [request] = await waitForRequests(name, 1);
+    expect(request!.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
+    for (const secret of [hook.secret!, rotated.secret]) {
+      expect(await verify({ secret, payload: request!.body, headers: request!.headers, nowS: Date.now() / 1000 })).toEqual({ ok: true });
+    }
+  });
+
+  it("dead-letters on a final 4xx after one attempt", async () => {
+    const name = `gone-${crypto.randomUUID()}`;
+    await fetch(receiver(`/_config/${name}`), { method: "POST", body: JSON.stringify({ fail: 100, status: 410 }) });
+    const t = await newTenant();
+    const hook = await channel(t, { type: "webhook", name: "gone", config: { url: receiver(`/hook/${name}`) } });
+    await call("POST", "/v1/rules", { key: t.key, body: { name: "all", match: { metric: "*" }, channels: [hook.id], group_wait_s: 0 } });
+    const anomalyId = await spike(t, "gone");
+    await waitForRequests(name, 1);
+    let statuses: string[] = [];
+    for (let i = 0; i < 50 && statuses.length === 0; i++) {
+      statuses = (await (await call("GET", `/v1/deliveries?anomaly_id=${anomalyId}`, { key: t.key })).json<{ data: Array<{ status: string }> }>()).data.map((d) => d.status);
+      if (statuses.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(statuses).toEqual(["dead_lettered"]);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await received(name)).toHaveLength(1);
+  });
+
+  it("honours silences and groups alerts of one group into one notification", async () => {
+    const name = `grp-${crypto.randomUUID()}`;
+    await fetch(receiver(`/_config/${name}`), { method: "POST", body: "{}" });
+    const t = await newTenant();
+    const hook = await channel(t, { type: "webhook", name: "ops", config: { url: receiver(`/hook/${name}`) } });
+    await call("POST", "/v1/rules", { key: t.key, body: { name: "by region", match: { metric: "*" }, channels: [hook.id], group_by: ["region"], group_wait_s: 2 } });
+    await call("POST", "/v1/silences", { key: t.key, body: { matchers: [{ name: "metric", value: "muted" }], ends_at: Date.now() + 3_600_000, comment: "maintenance" } });
+    const at = T0 + 200 * 60_000;
+    for (const metric of ["a.one", "a.two", "muted"]) await ingest(t.key, steadyPoints(metric, 200, { tags: { region: "eu" } }));
+    await ingest(t.key, ["a.one", "a.two", "muted"].map((metric) => ({ metric, value: 1e6, timestamp: at, tags: { region: "eu" } })));
+    const requests = await waitForRequests(name, 2);
+    await new Promise((r) => setTimeout(r, 2_500));
+    const all = await received(name);
+    const metrics = all.map((r) => (JSON.parse(r.body) as { data: { anomaly: { metric: string } } }).data.anomaly.metric).sort();
+    expect(metrics).toEqual(["a.one", "a.two"]);
+    const notifications = (await (await call("GET", "/v1/deliveries", { key: t.key })).json<{ data: Array<{ notification_id: string }> }>()).data.map((d) => d.notification_id);
+    expect(new Set(notifications).size).toBe(1);
+    expect(requests.length).toBe(2);
+  });
 });

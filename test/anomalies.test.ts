@@ -139,3 +139,20 @@ describe("anomalies", () => {
     expect(n!.n).toBe(1);
   });
 });
+
+describe("anomaly lifecycle", () => {
+  it("acknowledge, then resolve; not back again", async () => {
+    const t = await newTenant();
+    const a = await spike(t, "life", 40_000);
+    await flushed(t, "life", async () => (await call("GET", `/v1/anomalies/${a.id}`, { key: t.key })).status === 200);
+    const ack = await call("POST", `/v1/anomalies/${a.id}/acknowledge`, { key: t.key });
+    expect(ack.status).toBe(200);
+    expect((await ack.json<{ status: string }>()).status).toBe("acknowledged");
+    expect((await call("POST", `/v1/anomalies/${a.id}/acknowledge`, { key: t.key })).status).toBe(200);
+    const resolved = await (await call("POST", `/v1/anomalies/${a.id}/resolve`, { key: t.key })).json<{ status: string; resolved_at: string }>();
+    expect(resolved.status).toBe("resolved");
+    expect(Date.parse(resolved.resolved_at)).toBeGreaterThan(0);
+    expect((await call("POST", `/v1/anomalies/${a.id}/acknowledge`, { key: t.key })).status).toBe(409);
+    expect((await call("POST", "/v1/anomalies/anm_missing/resolve", { key: t.key })).status).toBe(404);
+  });
+});

@@ -54,6 +54,8 @@ const ROUTES: Record<string, RouteCase> = {
   "POST /v1/channels/:id/rotate-secret": { access: "admin", request: (f) => ({ path: `/v1/channels/${f.channelId}/rotate-secret`, body: {} }), foreign: "404" },
   "GET /v1/channels/:id/mail": { access: "read", request: (f) => ({ path: `/v1/channels/${f.channelId}/mail` }), foreign: "404" },
   "GET /v1/deliveries": { access: "read", request: () => ({ path: "/v1/deliveries" }), foreign: "own-only" },
+  "POST /v1/anomalies/:id/acknowledge": { access: "admin", request: (f) => ({ path: `/v1/anomalies/${f.anomalyId}/acknowledge` }), foreign: "404" },
+  "POST /v1/anomalies/:id/resolve": { access: "admin", request: (f) => ({ path: `/v1/anomalies/${f.anomalyId}/resolve` }), foreign: "404" },
   "GET /v1/anomalies/:id": { access: "read", request: (f) => ({ path: `/v1/anomalies/${f.anomalyId}` }), foreign: "404" },
 };
 

@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { setLogLevel } from "./log.ts";
 
+// An unset or blank setting is absent (wrangler turns an empty secret into "").
+const optionalText = () =>
+  z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || undefined);
+const optionalUrl = () => optionalText().pipe(z.url().optional());
+
 // The Worker's vars and secrets, checked once per isolate: a misconfigured
 // deployment fails loudly on its first request instead of misbehaving later.
 const EnvSchema = z.object({
@@ -9,6 +17,17 @@ const EnvSchema = z.object({
   AYVLO_ADMIN_TOKEN: z.string().min(16, "AYVLO_ADMIN_TOKEN must be at least 16 characters (see .dev.vars.example)"),
   AYVLO_BENCH_ROUTES: z.enum(["0", "1"]).default("0"),
   AYVLO_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // LLM explainer (all optional): a provider is used only when its key is set.
+  ANTHROPIC_API_KEY: optionalText(),
+  ANTHROPIC_BASE_URL: optionalUrl(),
+  ANTHROPIC_MODEL: optionalText().transform((v) => v ?? "claude-haiku-5-5"),
+  OPENAI_API_KEY: optionalText(),
+  OPENAI_BASE_URL: optionalUrl(),
+  OPENAI_MODEL: optionalText().transform((v) => v ?? "gpt-5.4-mini"),
+  AYVLO_LLM_ORDER: optionalText()
+    .transform((v) => (v ?? "anthropic,openai").split(",").map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(["anthropic", "openai"])).refine((list) => new Set(list).size === list.length, "AYVLO_LLM_ORDER lists a provider twice")),
+  AYVLO_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8_000),
 });
 
 export type Config = z.infer<typeof EnvSchema>;

@@ -224,6 +224,17 @@ export function createStore(d1: D1Database) {
       await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.owner, owner), eq(idempotencyKeys.key, key)));
     },
 
+    /** Moves an anomaly along open → acknowledged → resolved; returns the updated row, or null if it was not in a state to move. */
+    async setAnomalyStatus(tenantId: string, id: string, status: "acknowledged" | "resolved", now: number): Promise<AnomalyRow | null> {
+      const from = status === "acknowledged" ? ["open" as const] : ["open" as const, "acknowledged" as const];
+      const rows = await db
+        .update(anomalies)
+        .set(status === "resolved" ? { status, resolvedAt: sql`coalesce(${anomalies.resolvedAt}, ${now})` } : { status })
+        .where(and(eq(anomalies.tenantId, tenantId), eq(anomalies.id, id), inArray(anomalies.status, from)))
+        .returning();
+      return rows[0] ?? null;
+    },
+
     /** Records a label; returns false when the tenant has no such anomaly. */
     async labelAnomaly(tenantId: string, id: string, label: NonNullable<AnomalyRow["label"]>): Promise<boolean> {
       const result = await db.update(anomalies).set({ label }).where(and(eq(anomalies.tenantId, tenantId), eq(anomalies.id, id))).run();

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
@@ -10,6 +10,7 @@ import { readJson } from "../read-json.ts";
 import { seriesStub } from "../series-stub.ts";
 import { parseOr400 } from "../validate.ts";
 import type { MemberScore } from "../../src/detect/index.ts";
+import { resolvedEvent } from "../../src/series/events.ts";
 
 const ListAnomalies = z.object({
   metric: metricParam.optional(),
@@ -36,8 +37,32 @@ export const anomalyRoutes = new Hono<AppEnv>()
     await c.var.store.labelAnomaly(tenant.id, anomaly.id, label);
     return c.json({ id: anomaly.id, label, metric: anomaly.metric, weights: config.weights ?? null });
   })
+  .post("/:id/acknowledge", requireKey("admin"), async (c) => moveStatus(c, "acknowledged"))
+  .post("/:id/resolve", requireKey("admin"), async (c) => moveStatus(c, "resolved"))
   .get("/:id", requireKey("read"), async (c) => {
     const anomaly = await c.var.store.getAnomaly(c.var.caller.tenant.id, c.req.param("id"));
     if (!anomaly) throw new ApiError("NOT_FOUND", `no anomaly '${c.req.param("id")}'`);
     return c.json(anomalyJson(anomaly));
   });
+
+/**
+ * Acknowledge or resolve by hand. Resolving also closes the episode in alert
+ * routing, with the same event id the series would use, so it is resolved once.
+ */
+async function moveStatus(c: Context<AppEnv>, status: "acknowledged" | "resolved") {
+  const tenant = c.var.caller.tenant;
+  const id = c.req.param("id")!;
+  const now = Date.now();
+  const moved = await c.var.store.setAnomalyStatus(tenant.id, id, status, now);
+  if (!moved) {
+    const existing = await c.var.store.getAnomaly(tenant.id, id);
+    if (!existing) throw new ApiError("NOT_FOUND", `no anomaly '${id}'`);
+    if (existing.status === status) return c.json(anomalyJson(existing));
+    throw new ApiError("CONFLICT", `anomaly '${id}' is ${existing.status}; it cannot become ${status}`);
+  }
+  if (status === "resolved") {
+    const router = c.env.ALERT_ROUTER.get(c.env.ALERT_ROUTER.idFromName(tenant.id));
+    await router.receive(tenant.id, [resolvedEvent(moved.id, moved.metric, moved.tagKey, moved.tags, now)]);
+  }
+  return c.json(anomalyJson(moved));
+}
