@@ -26,8 +26,9 @@ export interface Tuning {
   alertLog10: { low: number; medium: number; high: number; adaptive: number };
   /** Decay per point of the novelty gate's memory of the last peak (fraction kept). */
   peakDecay: number;
-  /** How much of the remembered peak a new point's evidence must exceed. */
+  /** How much of the remembered peak a new point's evidence must exceed, and by how much more (−ln p, so 0.5 ≈ 1.6 × rarer). */
   gate: number;
+  gateMargin: number;
   /** Evidence below this never opens the gate memory (−ln p). */
   gateFloor: number;
   /** Points an episode stays open after the score drops below the alert level. */
@@ -64,6 +65,7 @@ export const DEFAULT_TUNING: Tuning = {
   alertLog10: { low: 6, medium: 4.5, high: 3.5, adaptive: 4.5 },
   peakDecay: 0.995,
   gate: 1,
+  gateMargin: 0.5,
   gateFloor: 3,
   cooldown: 12,
   shiftKeep: 16,
@@ -243,7 +245,7 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
 
     // Novelty gate: within the memory of a recent peak, only evidence above it counts.
     const remembered = state.peak;
-    const gated = remembered > 0 && evidence <= tuning.gate * remembered ? Math.min(evidence, tuning.gateFloor) * 0.5 : evidence;
+    const gated = remembered > 0 && evidence <= tuning.gate * remembered + tuning.gateMargin ? Math.min(evidence, tuning.gateFloor) * 0.5 : evidence;
     state.peak = Math.max(state.peak * tuning.peakDecay, evidence >= tuning.gateFloor ? evidence : 0);
     if (state.peak < tuning.gateFloor) state.peak = 0;
 

@@ -21,12 +21,16 @@ const ACTIVATE_AFTER = 2;
 /** Smoothing per point of the level (× 1/points-per-day) and per visit of a seasonal bin. */
 const LEVEL_RATE = 1;
 const SEASON_RATE = 0.25;
+/** Rate at which an innovation beyond the clip, seen in the same phase slot on two visits running, is learned (1: at once). */
+const CONFIRM_RATE = 1;
 
 interface Component {
   period: number;
   bins: number;
   s: number[];
   visits: number[];
+  /** Per bin, the part of the last visit's innovation beyond the clip (0: none); absent in old snapshots. */
+  pend?: number[];
   /** EWMA absolute error without / with this component. */
   errWithout: number;
   errWith: number;
@@ -42,6 +46,8 @@ export interface SeasonalState {
   /** Recent sampling intervals, for the bin resolution. */
   dts: number[];
   level: number;
+  /** Slow level the profiles are learned against; never re-anchored by a level shift (absent in old snapshots). */
+  base?: number;
   mae: number;
   /** EWMA of the unclipped |residual|: a floor for the scale of sparse, spiky series. */
   meanAbs: number;
@@ -88,6 +94,7 @@ export function seasonalExpected(st: SeasonalState, t: number): number {
 export function updateSeasonal(st: SeasonalState, t: number, x: number): MemberResult & { expected: number; scale: number; seasonal: number; changed: boolean } {
   if (st.n === 0) {
     st.level = x;
+    st.base = x;
     st.firstT = t;
     st.lastT = t;
     st.n = 1;
@@ -114,7 +121,8 @@ export function updateSeasonal(st: SeasonalState, t: number, x: number): MemberR
   const bins = st.components.map((c) => binOf(c, t));
   const activeSum = st.components.reduce((acc, c, k) => acc + (c.active ? c.s[bins[k]!]! : 0), 0);
   // Each component is judged and learned on what the other active components leave.
-  const targets = st.components.map((c, k) => x - st.level - (activeSum - (c.active ? c.s[bins[k]!]! : 0)));
+  const ref = st.base ?? st.level;
+  const targets = st.components.map((c, k) => x - ref - (activeSum - (c.active ? c.s[bins[k]!]! : 0)));
   st.components.forEach((c, k) => {
     const b = bins[k]!;
     if (c.visits[b]! > 0) {
@@ -127,11 +135,23 @@ export function updateSeasonal(st: SeasonalState, t: number, x: number): MemberR
   const perDay = st.components[0] ? st.components[0].bins * (DAY / st.components[0].period) : 96;
   const levelAlpha = Math.min(0.2, LEVEL_RATE / Math.max(10, perDay));
   st.level += cl(x - activeSum - st.level) * levelAlpha;
+  st.base = (st.base ?? st.level) + cl(x - activeSum - (st.base ?? st.level)) * levelAlpha;
   st.components.forEach((c, k) => {
     const b = bins[k]!;
     c.visits[b] = c.visits[b]! + 1;
     const a = Math.max(SEASON_RATE, 1 / c.visits[b]!);
-    c.s[b] = c.s[b]! + cl(targets[k]! - c.s[b]!) * a;
+    const delta = targets[k]! - c.s[b]!;
+    const clipped = cl(delta);
+    let step = clipped;
+    if (clipped !== delta) {
+      // A large innovation is a spike the first time; in the same phase slot on the next visit too, it is the pattern.
+      const pend = (c.pend ??= new Array<number>(c.bins).fill(0));
+      const prev = pend[b]!;
+      const over = delta - clipped;
+      if (prev !== 0 && Math.sign(prev) === Math.sign(over)) step = clipped + Math.sign(over) * Math.min(Math.abs(prev), Math.abs(over)) * (CONFIRM_RATE / a);
+      pend[b] = over;
+    } else if (c.pend) c.pend[b] = 0;
+    c.s[b] = c.s[b]! + step * a;
     if (!c.forced) {
       const was = c.active;
       c.active = elapsed >= ACTIVATE_AFTER * c.period && c.errWith < 0.8 * c.errWithout;

@@ -55,4 +55,22 @@ describe("seasonal baseline", () => {
     expect(st.components.find((c) => c.period === 86_400_000)?.active).toBe(true);
     expect(Math.abs(updateSeasonal(st, t + FIVE_MIN, daily(t + FIVE_MIN)).expected - daily(t + FIVE_MIN))).toBeLessThan(3);
   });
+
+  it("learns a sharp daily step that the clip would otherwise hold back for weeks, but not a one-off spike", () => {
+    // Noise-free square wave: 20 at night, 80 from 09:00 to 18:00. The residual scale is tiny, so every
+    // innovation at the edges is far beyond the 4-sigma clip; seen at the same hour two days running, it is the cycle.
+    const square = (t: number) => {
+      const h = (t % 86_400_000) / HOUR;
+      return h >= 9 && h < 18 ? 80 : 20;
+    };
+    const st = createSeasonal("auto");
+    let t = T0;
+    for (let i = 0; i < 288 * 8; i++, t += FIVE_MIN) updateSeasonal(st, t, square(t) + (i === 288 * 6 + 30 ? 500 : 0));
+    const noon = T0 + 8 * 86_400_000 + 12 * HOUR;
+    const copy = structuredClone(st);
+    expect(Math.abs(updateSeasonal(st, noon, 80).expected - 80)).toBeLessThan(3);
+    // The night level is learned too (clipped updates alone leave it near the day's mean for weeks), and the
+    // spike at 02:30 on day 6 happened once: the profile at that hour still expects the night.
+    expect(Math.abs(updateSeasonal(copy, T0 + 8 * 86_400_000 + 2.5 * HOUR, 20).expected - 20)).toBeLessThan(10);
+  });
 });
