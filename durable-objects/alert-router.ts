@@ -1,7 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
-import { alertFiring, alertResolved, isGroupEmpty, newGroup, routeAlert, tick, timingsOf, type Alert, type GroupNotification, type GroupState, type RoutableRule, type Silence } from "../src/alerting/index.ts";
+import { alertFiring, alertResolved, isGroupEmpty, newGroup, nextWakeAt, routeAlert, tick, timingsOf, type Alert, type GroupNotification, type GroupState, type RoutableRule, type Silence } from "../src/alerting/index.ts";
 import { allowRequest, closedBreaker, recordFailure, recordSuccess, type BreakerDecision, type BreakerState } from "../src/delivery/circuit-breaker.ts";
+import type { AnomalyRecord } from "../src/series/anomaly.ts";
 import type { SeriesEvent } from "../src/series/events.ts";
+import * as workflows from "./alert-router-workflows.ts";
+import { WORKFLOW_MIGRATION, type ActionDelivery, type ApprovalView } from "./alert-router-workflows.ts";
 import { loadRouting, type RoutingRule } from "../workers/alerting/routing.ts";
 import { readConfig } from "../workers/env.ts";
 import { log } from "../workers/log.ts";
@@ -15,6 +18,7 @@ const MIGRATIONS = [
    CREATE INDEX groups_by_wake ON groups (wake_at);
    CREATE TABLE outbox (id TEXT PRIMARY KEY, body TEXT NOT NULL, created_at INTEGER NOT NULL);
    CREATE TABLE breakers (channel_id TEXT PRIMARY KEY, state TEXT NOT NULL);`,
+  WORKFLOW_MIGRATION,
 ] as const;
 
 /** Event ids are remembered this long, so a redelivered queue message changes nothing. */
@@ -23,9 +27,15 @@ const PROCESSED_TTL_MS = 7 * 24 * 3_600_000;
 /** A notification and where it goes: what the alarm hands to the deliveries queue. */
 export interface DeliveryMessage {
   tenantId: string;
-  channelId: string;
-  notification: GroupNotification;
+  /** A channel of the tenant, or (for a workflow's webhook step) a URL. */
+  channelId?: string;
+  url?: string;
+  notification: GroupNotification<AnomalyRecord>;
+  /** Set when a workflow step sent this; its outcome is reported back to the run. */
+  workflow?: { runId: string; actionId: string };
 }
+
+type OutboxItem = { kind: "notification"; notification: GroupNotification<AnomalyRecord> } | { kind: "action"; action: ActionDelivery };
 
 /**
  * One per tenant: the single writer of the tenant's alert groups (Alertmanager's
@@ -71,15 +81,21 @@ export class AlertRouter extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     this.ctx.storage.transactionSync(() => {
       for (const { id } of sql.exec<{ id: string }>("SELECT id FROM groups WHERE wake_at <= ?", now).toArray()) this.flushGroup(id, rules, silences, now);
+      workflows.tickRuns(sql, now, this.emitAction);
       sql.exec("DELETE FROM processed WHERE at < ?", now - PROCESSED_TTL_MS);
     });
     const byId = new Map(rules.map((r) => [r.id, r]));
     const pending = sql.exec<{ id: string; body: string }>("SELECT id, body FROM outbox ORDER BY created_at, id LIMIT 100").toArray();
     const messages: DeliveryMessage[] = [];
     for (const row of pending) {
-      const notification = JSON.parse(row.body) as GroupNotification;
+      const item = JSON.parse(row.body) as OutboxItem;
+      if (item.kind === "action") {
+        const { target, notification, runId, actionId } = item.action;
+        messages.push({ tenantId, ...target, notification, workflow: { runId, actionId } });
+        continue;
+      }
       // A rule deleted since the notification was born has nowhere to send it.
-      for (const channelId of byId.get(notification.ruleId)?.channels ?? []) messages.push({ tenantId, channelId, notification });
+      for (const channelId of byId.get(item.notification.ruleId)?.channels ?? []) messages.push({ tenantId, channelId, notification: item.notification });
     }
     try {
       for (let i = 0; i < messages.length; i += 100) await this.env.DELIVERIES.sendBatch(messages.slice(i, i + 100).map((body) => ({ body })));
@@ -90,6 +106,33 @@ export class AlertRouter extends DurableObject<Env> {
       return;
     }
     await this.scheduleAlarm();
+  }
+
+  /** A workflow step's delivery finished (delivered, or dead-lettered). */
+  async workflowStepFinished(runId: string, actionId: string, ok: boolean, latencyMs: number): Promise<boolean> {
+    let applied = false;
+    this.ctx.storage.transactionSync(() => {
+      applied = workflows.finishStep(this.ctx.storage.sql, runId, actionId, ok, latencyMs, Date.now(), this.emitAction);
+    });
+    await this.scheduleAlarm();
+    return applied;
+  }
+
+  async decideApproval(approvalId: string, approved: boolean): Promise<"decided" | "not_found" | "not_pending"> {
+    let outcome: "decided" | "not_found" | "not_pending" = "not_found";
+    this.ctx.storage.transactionSync(() => {
+      outcome = workflows.decide(this.ctx.storage.sql, approvalId, approved, Date.now(), this.emitAction);
+    });
+    await this.scheduleAlarm();
+    return outcome;
+  }
+
+  async approvals(status?: ApprovalView["status"]): Promise<ApprovalView[]> {
+    return workflows.listApprovals(this.ctx.storage.sql, status, Date.now());
+  }
+
+  async ruleStats(ruleId: string) {
+    return workflows.ruleWorkflowStats(this.ctx.storage.sql, ruleId);
   }
 
   /** May a delivery to this channel go now? (Circuit breaker; a half-open breaker lets one probe through.) */
@@ -139,8 +182,19 @@ export class AlertRouter extends DurableObject<Env> {
       return;
     }
     const step = tick(state, now, timingsOf(rule), { silences });
-    for (const n of step.notifications) this.ctx.storage.sql.exec("INSERT OR IGNORE INTO outbox (id, body, created_at) VALUES (?, ?, ?)", n.id, JSON.stringify(n), now);
+    for (const n of step.notifications) {
+      const notification = n as GroupNotification<AnomalyRecord>;
+      this.addToOutbox(n.id, { kind: "notification", notification }, now);
+      // A group's first notification starts the rule's workflow, if it has one.
+      if (n.reason === "initial" && rule.steps) workflows.startRun(this.ctx.storage.sql, rule.id, rule.steps, notification, now, this.emitAction);
+    }
     this.saveGroup(groupId, step.state, rule);
+  }
+
+  private readonly emitAction = (action: ActionDelivery): void => this.addToOutbox(action.actionId, { kind: "action", action }, Date.now());
+
+  private addToOutbox(id: string, item: OutboxItem, now: number): void {
+    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO outbox (id, body, created_at) VALUES (?, ?, ?)", id, JSON.stringify(item), now);
   }
 
   private group(id: string): GroupState | null {
@@ -154,8 +208,7 @@ export class AlertRouter extends DurableObject<Env> {
       sql.exec("DELETE FROM groups WHERE id = ?", id);
       return;
     }
-    const step = tick(state, -Infinity, timingsOf(rule));
-    sql.exec("INSERT OR REPLACE INTO groups (id, state, wake_at) VALUES (?, ?, ?)", id, JSON.stringify(state), step.nextWakeAt);
+    sql.exec("INSERT OR REPLACE INTO groups (id, state, wake_at) VALUES (?, ?, ?)", id, JSON.stringify(state), nextWakeAt(state, timingsOf(rule)));
   }
 
   private markProcessed(eventId: string, now: number): boolean {
@@ -174,8 +227,8 @@ export class AlertRouter extends DurableObject<Env> {
   private async scheduleAlarm(): Promise<void> {
     const sql = this.ctx.storage.sql;
     const hasOutbox = sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0;
-    const wake = sql.exec<{ at: number | null }>("SELECT min(wake_at) AS at FROM groups").one().at;
-    const at = hasOutbox ? Date.now() : wake;
+    const wakes = [sql.exec<{ at: number | null }>("SELECT min(wake_at) AS at FROM groups").one().at, workflows.nextRunWake(sql)].filter((t): t is number => t !== null);
+    const at = hasOutbox ? Date.now() : wakes.length > 0 ? Math.min(...wakes) : null;
     if (at === null) return;
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);

@@ -56,6 +56,10 @@ const ROUTES: Record<string, RouteCase> = {
   "GET /v1/deliveries": { access: "read", request: () => ({ path: "/v1/deliveries" }), foreign: "own-only" },
   "POST /v1/anomalies/:id/acknowledge": { access: "admin", request: (f) => ({ path: `/v1/anomalies/${f.anomalyId}/acknowledge` }), foreign: "404" },
   "POST /v1/anomalies/:id/resolve": { access: "admin", request: (f) => ({ path: `/v1/anomalies/${f.anomalyId}/resolve` }), foreign: "404" },
+  "GET /v1/rules/:id/stats": { access: "read", request: (f) => ({ path: `/v1/rules/${f.ruleId}/stats` }), foreign: "404" },
+  "GET /v1/approvals": { access: "read", request: () => ({ path: "/v1/approvals" }), foreign: "n/a" },
+  "POST /v1/approvals/:id/approve": { access: "admin", request: () => ({ path: "/v1/approvals/apr_x/approve" }), foreign: "404" },
+  "POST /v1/approvals/:id/deny": { access: "admin", request: () => ({ path: "/v1/approvals/apr_x/deny" }), foreign: "404" },
   "GET /v1/anomalies/:id": { access: "read", request: (f) => ({ path: `/v1/anomalies/${f.anomalyId}` }), foreign: "404" },
 };
 

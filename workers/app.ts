@@ -7,6 +7,7 @@ import { observe } from "./middleware/observe.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { anomalyRoutes } from "./routes/anomalies.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { approvalRoutes } from "./routes/approvals.ts";
 import { benchRoutes } from "./routes/bench.ts";
 import { channelRoutes } from "./routes/channels.ts";
 import { deliveryRoutes } from "./routes/deliveries.ts";
@@ -31,6 +32,7 @@ export const app = new Hono<AppEnv>()
   .route("/v1/series", seriesRoutes)
   .route("/v1/metrics", metricRoutes)
   .route("/v1/anomalies", anomalyRoutes)
+  .route("/v1/approvals", approvalRoutes)
   .route("/v1/channels", channelRoutes)
   .route("/v1/deliveries", deliveryRoutes)
   .route("/v1/rules", ruleRoutes)

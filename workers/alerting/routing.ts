@@ -1,4 +1,5 @@
 import { RuleSchema, SilenceInputSchema, type RoutableRule, type Silence } from "../../src/alerting/index.ts";
+import type { WorkflowSteps } from "../../src/workflows/index.ts";
 import { createStore } from "../db/store.ts";
 import { log } from "../log.ts";
 
@@ -6,6 +7,7 @@ import { log } from "../log.ts";
 export interface RoutingRule extends RoutableRule {
   name: string;
   channels: string[];
+  steps?: WorkflowSteps | undefined;
 }
 
 /** The tenant's rules and not-yet-ended silences, read from D1 and checked on the way in. */

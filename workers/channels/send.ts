@@ -18,8 +18,10 @@ export async function sendToChannel(env: Env, channel: ChannelRow, event: AlertE
     case "webhook": {
       const { url } = WebhookConfigSchema.parse(channel.config);
       const body = webhookBody(event);
-      const headers = await webhookHeaders(signingSecrets(channel.secrets, now), messageId, Math.floor(now / 1000), body);
-      return post(env, url, body, { ...headers });
+      const secrets = signingSecrets(channel.secrets, now);
+      // A workflow step's own URL has no secret: it gets the id and time, unsigned.
+      const headers = secrets.length > 0 ? { ...(await webhookHeaders(secrets, messageId, Math.floor(now / 1000), body)) } : { "webhook-id": messageId, "webhook-timestamp": String(Math.floor(now / 1000)) };
+      return post(env, url, body, headers);
     }
     case "slack": {
       const { webhook_url } = SlackConfigSchema.parse(channel.config);

@@ -6,12 +6,14 @@ import { stableId } from "../../src/ids.ts";
 import type { AnomalyRecord } from "../../src/series/anomaly.ts";
 import type { GroupNotification } from "../../src/alerting/index.ts";
 import { sendToChannel } from "../channels/send.ts";
-import { createStore } from "../db/store.ts";
+import { createStore, type ChannelRow } from "../db/store.ts";
 import { log } from "../log.ts";
 
 const DeliveryMessageSchema = z.object({
   tenantId: z.string().min(1),
-  channelId: z.string().min(1),
+  channelId: z.string().min(1).optional(),
+  url: z.string().url().optional(),
+  workflow: z.object({ runId: z.string(), actionId: z.string() }).optional(),
   notification: z.custom<GroupNotification<AnomalyRecord>>((v) => typeof v === "object" && v !== null && typeof (v as { id?: unknown }).id === "string" && Array.isArray((v as { firing?: unknown }).firing)),
 });
 
@@ -33,8 +35,10 @@ async function deliver(message: Message<unknown>, env: Env): Promise<void> {
     message.ack();
     return;
   }
-  const { tenantId, channelId, notification } = parsed.data;
+  const { tenantId, notification, workflow } = parsed.data;
   const store = createStore(env.DB);
+  // A workflow's webhook step targets a URL of its own; everything else goes to one of the tenant's channels.
+  const channelId = parsed.data.channelId ?? `step:${workflow?.actionId ?? "unknown"}`;
   const record = (messageId: string, anomalyId: string | null, status: "delivered" | "failed" | "dead_lettered" | "skipped", extra: { code?: number | null; error?: string | null; latencyMs?: number | null } = {}) =>
     store.insertDelivery(tenantId, {
       id: stableId("dlv", messageId, message.attempts, status),
@@ -51,17 +55,19 @@ async function deliver(message: Message<unknown>, env: Env): Promise<void> {
       at: Date.now(),
     });
 
-  const channel = await store.getChannel(tenantId, channelId);
+  const channel = parsed.data.channelId ? await store.getChannel(tenantId, parsed.data.channelId) : parsed.data.url ? urlTarget(tenantId, channelId, parsed.data.url) : null;
   if (!channel) {
     await record(notification.id, null, "skipped", { error: "channel deleted" });
+    if (workflow) await routerOf(env, tenantId).workflowStepFinished(workflow.runId, workflow.actionId, false, 0);
     message.ack();
     return;
   }
-  const router = env.ALERT_ROUTER.get(env.ALERT_ROUTER.idFromName(tenantId));
+  const router = routerOf(env, tenantId);
   const rule = { id: notification.ruleId, name: (await store.getRule(tenantId, notification.ruleId))?.name ?? notification.ruleId };
   const events = eventsOfNotification(notification, rule);
   const explanations = new Map((await store.getAnomaliesByIds(tenantId, events.map((e) => e.anomaly.id))).map((a) => [a.id, a.explanation as Explanation | null]));
 
+  let latencyTotal = 0;
   for (const event of events) {
     const messageId = deliveryMessageId(notification.id, channelId, event);
     if (await store.wasDelivered(tenantId, messageId)) continue;
@@ -74,6 +80,7 @@ async function deliver(message: Message<unknown>, env: Env): Promise<void> {
     const started = Date.now();
     const outcome = await sendToChannel(env, channel, { ...event, explanation: explanations.get(event.anomaly.id) ?? null }, messageId, started);
     const latencyMs = Date.now() - started;
+    latencyTotal += latencyMs;
     const decision = decideRetry(outcome, message.attempts, Math.random, Date.now());
     await router.breakerRecord(channelId, decision.action === "delivered");
     const code = outcome.kind === "response" ? outcome.status : null;
@@ -89,6 +96,19 @@ async function deliver(message: Message<unknown>, env: Env): Promise<void> {
     }
     await record(messageId, event.anomaly.id, "dead_lettered", { code, error, latencyMs });
     log("warn", "deliveries.dead_lettered", { tenant_id: tenantId, channel_id: channelId, message_id: messageId, reason: decision.reason });
+    if (workflow) await router.workflowStepFinished(workflow.runId, workflow.actionId, false, latencyTotal);
+    message.ack();
+    return;
   }
+  if (workflow) await router.workflowStepFinished(workflow.runId, workflow.actionId, true, latencyTotal);
   message.ack();
+}
+
+function routerOf(env: Env, tenantId: string) {
+  return env.ALERT_ROUTER.get(env.ALERT_ROUTER.idFromName(tenantId));
+}
+
+/** A workflow webhook step's URL, as a channel with no signing secret. */
+function urlTarget(tenantId: string, id: string, url: string): ChannelRow {
+  return { id, tenantId, type: "webhook", name: "workflow step", config: { url }, secrets: [], createdAt: 0 };
 }

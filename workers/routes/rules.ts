@@ -1,9 +1,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { RuleSchema } from "../../src/alerting/index.ts";
+import { checkWorkflowUrls } from "../../src/workflows/index.ts";
 import { randomId } from "../../src/ids.ts";
 import type { AppEnv } from "../app-env.ts";
 import type { RuleRow } from "../db/store.ts";
+import { readConfig } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { requireKey } from "../middleware/auth.ts";
 import { idempotency } from "../middleware/idempotency.ts";
@@ -20,9 +22,12 @@ export const ruleRoutes = new Hono<AppEnv>()
   .post("/", requireKey("admin"), idempotency(), async (c) => {
     const definition = parseOr400(RuleSchema.strict(), await readJson(c), "body");
     const tenantId = c.var.caller.tenant.id;
+    const stepChannels = (definition.steps ?? []).flatMap((step) => ("channel" in step ? [step.channel] : []));
     const channels = [...new Set(definition.channels)];
-    const known = await c.var.store.countChannels(tenantId, channels);
-    if (known !== channels.length) {
+    const urls = checkWorkflowUrls(definition.steps ?? [], { production: readConfig(c.env).ENVIRONMENT === "production" });
+    if (!urls.ok) throw new ApiError("VALIDATION", urls.reason, { errors: [{ path: "body.steps", message: urls.reason }] });
+    const referenced = [...new Set([...channels, ...stepChannels])];
+    if ((await c.var.store.countChannels(tenantId, referenced)) !== referenced.length) {
       throw new ApiError("VALIDATION", "every channel must be one of this tenant's channels", { errors: [{ path: "body.channels", message: "unknown channel id" }] });
     }
     const row: RuleRow = { id: randomId("rul"), tenantId, name: definition.name, definition: { ...definition, channels }, createdAt: Date.now() };
@@ -33,6 +38,17 @@ export const ruleRoutes = new Hono<AppEnv>()
     const page = parseOr400(z.object(pageQuery), c.req.query(), "query");
     const rows = await c.var.store.listRules(c.var.caller.tenant.id, { limit: page.limit, after: page.cursor });
     return c.json(pageOf(rows, page, (r) => [r.createdAt, r.id], ruleJson));
+  })
+  .get("/:id/stats", requireKey("read"), async (c) => {
+    const rule = await c.var.store.getRule(c.var.caller.tenant.id, c.req.param("id"));
+    if (!rule) throw new ApiError("NOT_FOUND", `no rule '${c.req.param("id")}'`);
+    const router = c.env.ALERT_ROUTER.get(c.env.ALERT_ROUTER.idFromName(rule.tenantId));
+    const stats = await router.ruleStats(rule.id);
+    return c.json({
+      rule_id: rule.id,
+      steps: stats.steps.map((s) => ({ step_index: s.step_index, attempts: s.attempts, successes: s.successes, failures: s.failures, success_rate: s.successRate, p50_ms: s.p50Ms, p95_ms: s.p95Ms })),
+      runs: stats.runs,
+    });
   })
   .get("/:id", requireKey("read"), async (c) => {
     const rule = await c.var.store.getRule(c.var.caller.tenant.id, c.req.param("id"));

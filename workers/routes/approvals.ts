@@ -1,0 +1,26 @@
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../app-env.ts";
+import { ApiError } from "../errors.ts";
+import { requireKey } from "../middleware/auth.ts";
+import { parseOr400 } from "../validate.ts";
+
+const routerOf = (c: Context<AppEnv>) => c.env.ALERT_ROUTER.get(c.env.ALERT_ROUTER.idFromName(c.var.caller.tenant.id));
+
+async function decide(c: Context<AppEnv>, approved: boolean) {
+  const id = c.req.param("id")!;
+  const outcome = await routerOf(c).decideApproval(id, approved);
+  if (outcome === "not_found") throw new ApiError("NOT_FOUND", `no approval '${id}'`);
+  if (outcome === "not_pending") throw new ApiError("CONFLICT", `approval '${id}' was already decided or has expired`);
+  const [approval] = (await routerOf(c).approvals()).filter((a) => a.id === id);
+  return c.json(approval);
+}
+
+/** Approval gates of workflow steps marked risky: people approve or deny them here, before they expire. */
+export const approvalRoutes = new Hono<AppEnv>()
+  .get("/", requireKey("read"), async (c) => {
+    const { status } = parseOr400(z.object({ status: z.enum(["pending", "approved", "denied", "expired"]).optional() }), c.req.query(), "query");
+    return c.json({ data: await routerOf(c).approvals(status), next_cursor: null });
+  })
+  .post("/:id/approve", requireKey("admin"), (c) => decide(c, true))
+  .post("/:id/deny", requireKey("admin"), (c) => decide(c, false));
