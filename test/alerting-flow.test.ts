@@ -196,4 +196,26 @@ describe("from anomaly to people", () => {
     expect(new Set(notifications).size).toBe(1);
     expect(requests.length).toBe(2);
   });
+
+  it("an event sent twice (crash after the queue send, before the outbox delete) is delivered once", async () => {
+    const { runDurableObjectAlarm, runInDurableObject } = await import("cloudflare:test");
+    const { seriesObject } = await import("./helpers.ts");
+    const name = `twice-${crypto.randomUUID()}`;
+    await fetch(receiver(`/_config/${name}`), { method: "POST", body: "{}" });
+    const t = await newTenant();
+    const hook = await channel(t, { type: "webhook", name: "ops", config: { url: receiver(`/hook/${name}`) } });
+    await call("POST", "/v1/rules", { key: t.key, body: { name: "all", match: { metric: "*" }, channels: [hook.id], group_wait_s: 0 } });
+    await ingest(t.key, steadyPoints("twice", 200));
+    await runDurableObjectAlarm(seriesObject(t.id, "twice"));
+    await ingest(t.key, [{ metric: "twice", value: 1e6, timestamp: T0 + 200 * 60_000 }]);
+    const row = await runInDurableObject(seriesObject(t.id, "twice"), (_i, state) => state.storage.sql.exec<{ id: string; body: string; created_at: number }>("SELECT * FROM outbox").one());
+    await runDurableObjectAlarm(seriesObject(t.id, "twice"));
+    await runInDurableObject(seriesObject(t.id, "twice"), async (_i, state) => {
+      state.storage.sql.exec("INSERT OR IGNORE INTO outbox (id, body, created_at) VALUES (?, ?, ?)", row.id, row.body, row.created_at);
+    });
+    await runDurableObjectAlarm(seriesObject(t.id, "twice"));
+    await waitForRequests(name, 1);
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(await received(name)).toHaveLength(1);
+  });
 });
