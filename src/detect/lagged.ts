@@ -41,7 +41,7 @@ const TREES_PER_STEP = 4;
 const LOF_K = 10;
 
 export function createLagged(opts: { dim?: number; trees?: number; psi?: number; refitEvery?: number } = {}): LaggedState {
-  return { dim: opts.dim ?? 4, trees: opts.trees ?? 48, psi: opts.psi ?? 128, refitEvery: opts.refitEvery ?? 256, fits: 0, sinceFit: 0, active: null, pending: null };
+  return { dim: opts.dim ?? 4, trees: opts.trees ?? 32, psi: opts.psi ?? 128, refitEvery: opts.refitEvery ?? 512, fits: 0, sinceFit: 0, active: null, pending: null };
 }
 
 export class LaggedModels {
@@ -76,7 +76,10 @@ export class LaggedModels {
     if (!spec || !this.cache.forest || !this.cache.lof) return { iforest: none, lof: none };
     const v = this.features(win, x, spec);
     if (!v) return { iforest: none, lof: none };
-    const sign = Math.sign(x - (recent(win, 0) ?? x));
+    // The side of the vector's most deviant value: the point after a drop, back to normal, is still about the drop.
+    let sign = 0;
+    let far = -1;
+    for (const c of v) if (Math.abs(c) > far) { far = Math.abs(c); sign = Math.sign(c); }
     const depth = isolationDepth(this.cache.forest, v);
     return {
       iforest: { surprise: 1 / Math.max(depth, 0.05), sign },

@@ -13,22 +13,19 @@ export interface LofModel {
 
 const EPS = 1e-9;
 
-function dist(a: readonly number[], b: readonly number[]): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = a[i]! - b[i]!;
-    s += d * d;
-  }
-  return Math.sqrt(s);
-}
-
-/** Indices and distances of the k nearest references to v (excluding index `skip`). */
+/** Indices and distances of the k nearest references to v (excluding index `skip`). Ranked on squared distances; only the k kept are square-rooted. */
 function nearest(ref: readonly number[][], v: readonly number[], k: number, skip: number): { idx: number[]; d: number[] } {
   const idx: number[] = [];
   const d: number[] = [];
+  const dim = v.length;
   for (let i = 0; i < ref.length; i++) {
     if (i === skip) continue;
-    const di = dist(ref[i]!, v);
+    const r = ref[i]!;
+    let di = 0;
+    for (let f = 0; f < dim; f++) {
+      const x = r[f]! - v[f]!;
+      di += x * x;
+    }
     if (d.length < k || di < d[d.length - 1]!) {
       let j = d.length < k ? d.length : d.length - 1;
       if (d.length < k) {
@@ -44,6 +41,7 @@ function nearest(ref: readonly number[][], v: readonly number[], k: number, skip
       idx[j] = i;
     }
   }
+  for (let m = 0; m < d.length; m++) d[m] = Math.sqrt(d[m]!);
   return { idx, d };
 }
 
