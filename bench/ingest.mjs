@@ -16,8 +16,8 @@
 import autocannon from "autocannon";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, release, totalmem } from "node:os";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -41,6 +41,7 @@ const { values: opts } = parseArgs({
     "quiet-wait": { type: "string", default: "15" },
     retries: { type: "string", default: "2" },
     "max-minutes": { type: "string", default: "8" },
+    ref: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -61,6 +62,8 @@ if (opts.help) {
   --quiet-wait S    wait at most S seconds for a quiet machine before a run (default 15)
   --retries N       reruns of a run disturbed by other processes (default 2; the
                     least disturbed attempt is kept)
+  --ref REV         bench a committed revision (git archive of REV into a temp
+                    dir) instead of the working tree
   --max-minutes M   time budget: waiting and reruns stop when they would push the
                     whole bench past M minutes (default 8)`);
   process.exit(0);
@@ -371,7 +374,16 @@ const fmtInt = (n) => (n === null || n === undefined ? "–" : Math.round(n).toL
 const fmtMs = (n) => (n === null || n === undefined ? "–" : n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0));
 const fmtRatio = (a, b) => (a && b ? `${Math.round((100 * a) / b)}%` : "–");
 
-function machineInfo() {
+/** With --ref: the revision exported into a temp dir (node_modules linked from this tree). */
+function exportRevision(ref) {
+  const sha = execFileSync("git", ["rev-parse", "--verify", `${ref}^{commit}`], { cwd: ROOT, encoding: "utf8" }).trim();
+  const dir = mkdtempSync(join(tmpdir(), "ayvlo-bench-src-"));
+  execFileSync("sh", ["-c", 'git archive --format=tar "$1" | tar -x -C "$2"', "sh", sha, dir], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+  return { sha, dir };
+}
+
+function machineInfo(source) {
   const git = (...args) => {
     try {
       return execFileSync("git", args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
@@ -386,7 +398,7 @@ function machineInfo() {
       return null;
     }
   };
-  const dirty = git("status", "--porcelain", "--untracked-files=no");
+  const dirty = source ? "" : git("status", "--porcelain", "--untracked-files=no");
   return {
     date: new Date().toISOString(),
     cores: cpus().length,
@@ -397,7 +409,8 @@ function machineInfo() {
     wrangler: version("wrangler"),
     workerd: version("workerd"),
     autocannon: version("autocannon"),
-    git_commit: git("rev-parse", "--short", "HEAD"),
+    git_commit: source ? source.sha.slice(0, 7) : git("rev-parse", "--short", "HEAD"),
+    source: source ? `git ${source.ref} (${source.sha.slice(0, 7)}), exported` : "working tree",
     git_dirty_files: dirty === null ? null : dirty.split("\n").filter(Boolean).length,
     load_average_at_start: loadavg().map((x) => round(x, 2)),
   };
@@ -476,7 +489,7 @@ function markdown(report) {
     `- Date: ${m.date}`,
     `- Machine: ${m.cores} cores (${m.cpu_model}), ${m.memory_gb} GB, ${m.os}; load average at start ${m.load_average_at_start.join(" / ")}`,
     `- Node ${m.node}, wrangler ${m.wrangler}, workerd ${m.workerd}, autocannon ${m.autocannon}`,
-    `- Code: git ${m.git_commit}${m.git_dirty_files ? ` plus ${m.git_dirty_files} uncommitted tracked file(s)` : ""}, bundled once at start (\`wrangler deploy --dry-run\`) and served by \`wrangler dev\` with a fresh state dir, AYVLO_LOG_LEVEL=warn, wrangler --log-level warn`,
+    `- Code: ${m.source === "working tree" ? `working tree at git ${m.git_commit}${m.git_dirty_files ? ` plus ${m.git_dirty_files} uncommitted tracked file(s)` : ""}` : m.source}, bundled once at start (\`wrangler deploy --dry-run\`) and served by \`wrangler dev\` with a fresh state dir, AYVLO_LOG_LEVEL=warn, wrangler --log-level warn`,
     `- Runs: ${p.connections} connections (one autocannon instance each, pipelining 1) under continuous load: ${p.warmup_s} s warm-up, then a ${p.duration_s} s window in which completed responses count; a fresh enterprise tenant per shape × endpoint (and per attempt)`,
     `- Bodies: JSON arrays; each connection has its own tag set (\`host\`), timestamps from now − 20 days, +${p.step_ms} ms per point per series, values an AR(1) walk around 100`,
     `- Whole run: ${p.total_s} s`,
@@ -488,7 +501,8 @@ function markdown(report) {
 // ---------------------------------------------------------------------------
 // Main.
 
-const machine = machineInfo();
+const source = opts.ref ? { ref: opts.ref, ...exportRevision(opts.ref) } : null;
+const machine = machineInfo(source);
 const adminToken = randomBytes(24).toString("hex");
 let server = null;
 let stopping = false;
@@ -496,6 +510,7 @@ async function shutdown(code) {
   if (stopping) return;
   stopping = true;
   if (server) await server.stop();
+  if (source) rmSync(source.dir, { recursive: true, force: true });
   process.exit(code);
 }
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
@@ -515,6 +530,7 @@ try {
   );
   console.log(`machine: ${machine.cores} cores, node ${machine.node}, wrangler ${machine.wrangler}, git ${machine.git_commit}`);
   server = await startWranglerDev({
+    root: source?.dir,
     vars: { AYVLO_ADMIN_TOKEN: adminToken, AYVLO_BENCH_ROUTES: "1", AYVLO_LOG_LEVEL: "warn" },
     keepDir: opts["keep-state"],
     log: (line) => console.log(`  ${line}`),

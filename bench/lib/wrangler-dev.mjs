@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const WRANGLER_JS = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
+const REPO = resolve(import.meta.dirname, "../..");
+const WRANGLER_JS = join(REPO, "node_modules/wrangler/bin/wrangler.js");
 
 /** Environment for every wrangler call: offline, no telemetry, no update check. */
 export function wranglerEnv(extra = {}) {
@@ -39,10 +39,10 @@ export function freePort() {
   });
 }
 
-function run(args, logFile, label) {
+function run(args, { cwd, logFile, label, env }) {
   const fd = openSync(logFile, "a");
   writeFileSync(fd, `\n$ wrangler ${args.join(" ")}\n`);
-  const r = spawnSync(process.execPath, [WRANGLER_JS, ...args], { cwd: ROOT, env: wranglerEnv(), stdio: ["ignore", fd, fd] });
+  const r = spawnSync(process.execPath, [WRANGLER_JS, ...args], { cwd, env, stdio: ["ignore", fd, fd] });
   closeSync(fd);
   if (r.status !== 0) throw new Error(`${label} failed (exit ${r.status ?? r.signal}); see ${logFile}:\n${tail(logFile)}`);
 }
@@ -56,13 +56,15 @@ export function tail(file, lines = 40) {
 }
 
 /**
- * Starts wrangler dev and resolves once GET /health answers 200.
+ * Starts wrangler dev and resolves once GET /health answers 200. `root` is the
+ * project to serve (default: this working tree; e.g. a `git archive` export).
  * Returns { url, port, dir, logFile, pid, stop() }; stop() kills the whole
  * process group (wrangler and its workerd children) and removes the state dir.
  */
-export async function startWranglerDev({ vars = {}, keepDir = false, readyTimeoutMs = 120_000, log = () => {} } = {}) {
+export async function startWranglerDev({ root = REPO, vars = {}, keepDir = false, readyTimeoutMs = 120_000, log = () => {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "ayvlo-bench-"));
   const logFile = join(dir, "wrangler.log");
+  const env = wranglerEnv({ WRANGLER_LOG_PATH: join(dir, "wrangler-logs") }); // wrangler's own debug logs stay in the temp dir
   const stateDir = join(dir, "state");
   const bundleDir = join(dir, "bundle");
   let child = null;
@@ -108,19 +110,19 @@ export async function startWranglerDev({ vars = {}, keepDir = false, readyTimeou
     log(`state dir ${dir}`);
     // 1. Snapshot of the code: bundle once (offline; `deploy --dry-run` uploads nothing).
     log("bundling the Worker (wrangler deploy --dry-run)…");
-    run(["deploy", "--dry-run", "--outdir", bundleDir], logFile, "bundling");
+    run(["deploy", "--dry-run", "--outdir", bundleDir], { cwd: root, logFile, label: "bundling", env });
     // A copy of wrangler.toml that runs the bundle as is and reads no .dev.vars.
-    const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+    const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
     if (!/^main\s*=.*$/m.test(toml)) throw new Error("wrangler.toml has no `main` line");
     const benchToml = toml
       .replace(/^main\s*=.*$/m, `main = ${JSON.stringify(join(bundleDir, "index.js"))}\nno_bundle = true`)
-      .replace(/^migrations_dir\s*=.*$/m, `migrations_dir = ${JSON.stringify(join(ROOT, "migrations"))}`);
+      .replace(/^migrations_dir\s*=.*$/m, `migrations_dir = ${JSON.stringify(join(root, "migrations"))}`);
     const configPath = join(dir, "wrangler.toml");
     writeFileSync(configPath, benchToml);
 
     // 2. D1 migrations into the fresh state dir.
     log("applying D1 migrations…");
-    run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir, "-c", configPath], logFile, "migrations");
+    run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir, "-c", configPath], { cwd: root, logFile, label: "migrations", env });
 
     // 3. wrangler dev in its own process group.
     const port = await freePort();
@@ -135,7 +137,7 @@ export async function startWranglerDev({ vars = {}, keepDir = false, readyTimeou
     const fd = openSync(logFile, "a");
     writeFileSync(fd, `\n$ wrangler ${args.slice(1).join(" ").replace(/AYVLO_ADMIN_TOKEN:\S+/, "AYVLO_ADMIN_TOKEN:***")}\n`);
     log(`starting wrangler dev on 127.0.0.1:${port}…`);
-    child = spawn(process.execPath, args, { cwd: dir, env: wranglerEnv(), stdio: ["ignore", fd, fd], detached: true });
+    child = spawn(process.execPath, args, { cwd: dir, env, stdio: ["ignore", fd, fd], detached: true });
     closeSync(fd);
     const url = `http://127.0.0.1:${port}`;
 
