@@ -89,6 +89,13 @@ export function histSurprisal(st: HistState, u: number, slack = 1): number {
   return -Math.log(c / st.total);
 }
 
+/** Decayed count (in units of the newest observation's weight) of past values at least `slack` octaves below u. */
+export function histCount(st: HistState, u: number, slack = 0): number {
+  let c = 0;
+  for (let b = Math.max(0, histBin(u) - Math.round(slack * HIST_RES)); b < HIST_BINS; b++) c += st.counts[b]!;
+  return c / st.inc;
+}
+
 export function learnHist(st: HistState, u: number, halfLife: number): void {
   const b = histBin(u);
   st.counts[b] = st.counts[b]! + st.inc;

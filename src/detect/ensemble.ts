@@ -1,5 +1,5 @@
 import { createChangepoint, updateChangepoint, type ChangepointState } from "./changepoint.ts";
-import { createHist, createTail, histSurprisal, learnHist, learnTail, MIN_OBSERVATIONS, tailSurprisal, type HistState, type TailState } from "./calibrate.ts";
+import { createHist, createTail, histCount, histSurprisal, learnHist, learnTail, MIN_OBSERVATIONS, tailSurprisal, type HistState, type TailState } from "./calibrate.ts";
 import { discord } from "./discord.ts";
 import { generalizedEsd } from "./esd.ts";
 import { iqrFences } from "./iqr.ts";
@@ -55,13 +55,21 @@ export interface Tuning {
   /** Subsequence length of the discord member, and how far back (points) it looks for a match. */
   discordLength: number;
   discordLags: number;
+  /** Per-series rate of alert-level peaks: half-life (points; 0: off) of the peak histogram, floor (−ln p) of a peak, and nats taken off per ln(1 + past peaks at least as high). */
+  rateMemory: number;
+  rateFloor: number;
+  rateGain: number;
+  /** Octaves of evidence below the current level still counted as "as high". */
+  rateSlack: number;
+  /** Past peaks at least as high that are forgiven (a series may repeat a rare event once or twice). */
+  rateFree: number;
   /** Reset members' calibration when the seasonal model switches a component on or off. */
   resetOnSeasonChange: boolean;
 }
 
 export const DEFAULT_TUNING: Tuning = {
   weights: { robust_z: 1, iqr: 1, esd: 1, seasonal: 1, iforest: 1, lof: 1, changepoint: 1, discord: 1 },
-  maxBlend: 0.7,
+  maxBlend: 0.9,
   alertLog10: { low: 6, medium: 4.5, high: 3.5, adaptive: 4.5 },
   peakDecay: 0.995,
   gate: 1,
@@ -73,6 +81,11 @@ export const DEFAULT_TUNING: Tuning = {
   histMemory: 3000,
   histSlack: 0,
   resetOnSeasonChange: false,
+  rateMemory: 5000,
+  rateFloor: 3,
+  rateGain: 1,
+  rateSlack: 0,
+  rateFree: 0,
   discordLength: 4,
   discordLags: 256,
   novelMin: 10,
@@ -100,6 +113,9 @@ interface EnsembleState {
   /** Histogram of the combined evidence: the second-level calibration. */
   evHist: HistState;
   peak: number;
+  /** Histogram of past evidence peaks (one per excursion over rateFloor) and the running excursion's maximum (0: none open). */
+  peakHist?: HistState;
+  excursion?: number;
   inEpisode: boolean;
   quiet: number;
 }
@@ -240,8 +256,22 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
     // Second level: evidence this strong is only as rare as this series has made it.
     // A magnitude that several members have never seen is news however often strong evidence came before.
     const isNovel = novel >= tuning.novelShare * totalWeight;
-    const evidence = tuning.evMemory > 0 && !isNovel ? Math.min(first, histSurprisal(state.evHist, first, 0) + tuning.evBonus) : first;
+    let evidence = tuning.evMemory > 0 && !isNovel ? Math.min(first, histSurprisal(state.evHist, first, 0) + tuning.evBonus) : first;
     if (tuning.evMemory > 0) learnHist(state.evHist, first, tuning.evMemory);
+    // Rate normalisation: a series that has often peaked this high is chatty at this level.
+    if (tuning.rateMemory > 0) {
+      const ph = (state.peakHist ??= createHist());
+      if (evidence > 0 && ph.total > 0) {
+        const past = histCount(ph, evidence, tuning.rateSlack) - tuning.rateFree;
+        if (past > 0) evidence = Math.max(0, evidence - tuning.rateGain * Math.log1p(past));
+      }
+      const exc = state.excursion ?? 0;
+      if (first >= tuning.rateFloor) state.excursion = Math.max(exc, first);
+      else if (exc > 0) {
+        learnHist(ph, exc, tuning.rateMemory);
+        state.excursion = 0;
+      }
+    }
 
     // Novelty gate: within the memory of a recent peak, only evidence above it counts.
     const remembered = state.peak;

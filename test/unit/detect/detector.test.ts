@@ -75,6 +75,16 @@ describe("ensemble detector", () => {
     }
   });
 
+  it("calms a series that keeps peaking at the same level, and still alerts on a larger peak", () => {
+    const s = makeSeries(4000, (i, e) => 100 + 5 * e + (i > 500 && i % 300 === 0 ? 40 : 0) + (i === 3900 ? 200 : 0));
+    const vs = run(s.t, s.x);
+    const spikes = vs.filter((_, i) => i > 500 && i % 300 === 0 && i < 3900).map((v) => v.breakdown!.evidence);
+    // The first one is news; its repeats weigh less and less.
+    expect(alerts(vs)).toEqual([600, 3900]);
+    expect(spikes[spikes.length - 1]!).toBeLessThan(spikes[1]!);
+    expect(vs[3900]!.score).toBeGreaterThan(0.999);
+  });
+
   it("is quiet on a constant series and alerts when it changes", () => {
     const s = makeSeries(600, (i) => (i < 500 ? 42 : 50));
     const vs = run(s.t, s.x);
