@@ -1,9 +1,10 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Two projects: `unit` runs the pure domain code in `src/` on Node;
+// Three projects: `unit` runs the pure domain code in `src/` on Node;
 // `workers` runs everything that touches bindings inside workerd, against
-// real D1 (migrations applied), Durable Objects, R2 and Queues.
+// real D1 (migrations applied), Durable Objects, R2 and Queues; `e2e` runs on
+// Node against a `wrangler dev` of its own (test/e2e).
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("migrations");
   return {
@@ -36,11 +37,23 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/unit/**"],
+            exclude: ["test/unit/**", "test/e2e/**"],
             setupFiles: ["test/setup.ts"],
             globalSetup: ["test/receiver/global-setup.ts"],
             // Alerting flows wait on real queues and alarms (batch timeout 1 s, retry backoff).
             testTimeout: 30_000,
+          },
+        },
+        {
+          // End to end on Node: its own `wrangler dev` (fresh state, loopback,
+          // random port) and the local receiver, driven over the public HTTP API.
+          test: {
+            name: "e2e",
+            include: ["test/e2e/**/*.test.ts"],
+            environment: "node",
+            // Starting wrangler dev (bundle, migrations, workerd) can take a while on a busy machine.
+            hookTimeout: 240_000,
+            testTimeout: 120_000,
           },
         },
       ],
