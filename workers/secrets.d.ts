@@ -17,3 +17,7 @@ declare namespace Cloudflare {
     AYVLO_LLM_TIMEOUT_MS?: string;
   }
 }
+
+// `wrangler types` makes the global Env a sibling of Cloudflare.Env (both
+// extend the generated bindings), so the declarations above reach Env this way.
+interface Env extends Cloudflare.Env {}

@@ -1,11 +1,15 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { llmReply, matchLlmPath, type LlmBehaviour } from "./llm.ts";
 
 /**
  * A local HTTP receiver that speaks what Ayvlo's channels send to: any webhook
  * (POST /hook/<name>), a Slack incoming webhook (POST /slack/<name>, answers
  * "ok"), PagerDuty Events v2 (POST /pagerduty/v2/enqueue, answers 202 with the
- * dedup_key). It records every request; `POST /_config/<name>` makes the next
- * requests to <name> fail, and `GET /_received/<name>` returns what arrived.
+ * dedup_key), and the Anthropic Messages and OpenAI Chat Completions APIs
+ * (see llm.ts; `/anthropic/<name>/v1/messages`, `/openai/<name>/v1/chat/completions`).
+ * It records every request; `POST /_config/<name>` makes the next requests to
+ * <name> fail (`{fail, status, every}`) or sets an LLM mode (`{mode, status,
+ * delayMs}`), and `GET /_received/<name>` returns what arrived.
  */
 export interface Received {
   path: string;
@@ -18,6 +22,7 @@ export interface Received {
 export function startReceiver(port = 0): Promise<{ server: Server; port: number }> {
   const received = new Map<string, Received[]>();
   const failures = new Map<string, { remaining: number; status: number; every?: number; count: number }>();
+  const llmBehaviours = new Map<string, LlmBehaviour>();
   const server = createServer(async (req, res) => {
     const body = await readBody(req);
     const url = new URL(req.url ?? "/", "http://receiver");
@@ -27,10 +32,26 @@ export function startReceiver(port = 0): Promise<{ server: Server; port: number 
       return;
     }
     if (kind === "_config") {
-      const config = JSON.parse(body || "{}") as { fail?: number; status?: number; every?: number };
+      const config = JSON.parse(body || "{}") as { fail?: number; status?: number; every?: number } & Partial<LlmBehaviour>;
       failures.set(name, { remaining: config.fail ?? 0, status: config.status ?? 503, every: config.every, count: 0 });
+      llmBehaviours.set(name, { mode: config.mode ?? "ok", status: config.status, delayMs: config.delayMs });
       received.set(name, []);
       res.writeHead(204).end();
+      return;
+    }
+    const llm = matchLlmPath(url.pathname);
+    if (llm) {
+      const reply = llmReply(llm.provider, llmBehaviours.get(llm.name) ?? { mode: "ok" }, req.headers, body);
+      const list = received.get(llm.name) ?? [];
+      list.push({ path: url.pathname, headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])), body, at: Date.now(), status: reply.status });
+      received.set(llm.name, list);
+      const send = () => res.writeHead(reply.status, reply.headers).end(reply.body);
+      if (reply.delayMs === 0) send();
+      else {
+        // A client that gives up (a timeout) closes the socket: stop waiting, so shutdown is not held up.
+        const timer = setTimeout(send, reply.delayMs);
+        res.on("close", () => clearTimeout(timer));
+      }
       return;
     }
     const key = kind === "pagerduty" ? "pagerduty" : name;
