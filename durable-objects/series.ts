@@ -2,9 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { fullJitterDelay } from "../src/backoff.ts";
 import { applyFeedback, createDetector, DEFAULT_DETECTOR_CONFIG, type DetectorConfig, type FeedbackLabel, type MemberScore } from "../src/detect/index.ts";
-import { anomalyFromVerdict, type AnomalyRecord } from "../src/series/anomaly.ts";
-import { trackEpisode } from "../src/series/episodes.ts";
-import { anomalyEvent, resolvedEvent, type EventMessage, type SeriesEvent } from "../src/series/events.ts";
+import type { AnomalyRecord } from "../src/series/anomaly.ts";
+import type { EventMessage, SeriesEvent } from "../src/series/events.ts";
 import { BlockWriter, type StoredPoint } from "../src/series/blocks.ts";
 import { createStore } from "../workers/db/store.ts";
 import { readConfig } from "../workers/env.ts";
@@ -12,6 +11,7 @@ import { log } from "../workers/log.ts";
 import { SERIES_MIGRATIONS } from "./series-schema.ts";
 import * as storage from "./series-storage.ts";
 import type { LiveTagSet } from "./series-storage.ts";
+import { groupPositions, scorePoints, type IngestTally } from "./series-scoring.ts";
 import { migrateSqlite } from "./sqlite-migrations.ts";
 
 export { RETAINED_POINTS } from "./series-storage.ts";
@@ -69,7 +69,7 @@ export class Series extends DurableObject<Env> {
     if (!parsed.success) return { ok: false, message: z.prettifyError(parsed.error) };
     const batch = parsed.data;
     this.rememberIdentity(batch.tenantId, batch.metric);
-    const result = { accepted: 0, late: 0, duplicates: 0, rejected: [] as PointRejection[], anomalies: [] as AnomalyRecord[] };
+    const result: IngestTally = { accepted: 0, late: 0, duplicates: 0, rejected: [], anomalies: [] };
     const touched: Array<{ live: LiveTagSet; block: BlockWriter }> = [];
     const events: SeriesEvent[] = [];
 
@@ -80,42 +80,7 @@ export class Series extends DurableObject<Env> {
         for (const p of positions) result.rejected.push({ index: batch.indexes[p]!, message: `metric has reached its limit of ${batch.maxTagSets} tag sets` });
         continue;
       }
-      positions.sort((a, b) => batch.timestamps[a]! - batch.timestamps[b]!);
-      const block = new BlockWriter(positions.length);
-      for (const p of positions) {
-        const timestamp = batch.timestamps[p]!;
-        const value = batch.values[p]!;
-        if (live.lastScoredAt !== null && timestamp <= live.lastScoredAt) {
-          // Late: stored for the record, never scored (scoring is causal and in order).
-          if (timestamp === live.lastScoredAt || storage.hasStoredPoint(this.ctx.storage.sql, live.key, timestamp)) {
-            result.duplicates += 1;
-            continue;
-          }
-          block.push(timestamp, value, NaN, NaN, NaN);
-          result.late += 1;
-        } else {
-          const verdict = live.detector.update(timestamp, value);
-          block.push(timestamp, value, verdict.score, verdict.expected.low, verdict.expected.high);
-          live.lastScoredAt = timestamp;
-          live.sinceSnapshot += 1;
-          const anomaly = verdict.anomalous ? anomalyFromVerdict(batch.tenantId, batch.metric, live.key, live.tags, timestamp, value, verdict) : null;
-          if (anomaly) {
-            result.anomalies.push(anomaly);
-            events.push(anomalyEvent(anomaly));
-            live.lastAnomalyAt = timestamp;
-          }
-          const episode = trackEpisode(live.episode, verdict, anomaly?.id ?? null);
-          live.episode = episode.state;
-          // The resolution is stamped before the new anomaly's event, so consumers see them in order.
-          if (episode.resolvedId) events.splice(anomaly ? -1 : events.length, 0, resolvedEvent(episode.resolvedId, batch.metric, live.key, live.tags, timestamp));
-        }
-        if (live.lastAt === null || timestamp >= live.lastAt) {
-          live.lastAt = timestamp;
-          live.lastValue = value;
-        }
-        live.points += 1;
-        result.accepted += 1;
-      }
+      const block = scorePoints(this.ctx.storage.sql, live, batch, positions, result, events);
       touched.push({ live, block });
     }
 
@@ -234,15 +199,4 @@ export class Series extends DurableObject<Env> {
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('tenant_id', ?), ('metric', ?)", tenantId, metric);
     this.identity = { tenantId, metric };
   }
-}
-
-/** Positions of a batch's points, grouped by their tag set. */
-function groupPositions(tagSet: Uint16Array): Map<number, number[]> {
-  const groups = new Map<number, number[]>();
-  tagSet.forEach((tsi, position) => {
-    const group = groups.get(tsi);
-    if (group) group.push(position);
-    else groups.set(tsi, [position]);
-  });
-  return groups;
 }
