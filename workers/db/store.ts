@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { SeriesEvent } from "../../src/series/events.ts";
 import { anomalies, apiKeys, channels, deliveries, idempotencyKeys, rules, series, silences, tenants } from "./schema.ts";
 
@@ -40,6 +41,17 @@ export interface SeriesFlush {
   config: object;
 }
 
+/**
+ * Keyset pagination: rows strictly past the cursor's (sort value, id) in the
+ * list's order.
+ */
+function afterKey(order: "asc" | "desc", sortColumn: SQLiteColumn, idColumn: SQLiteColumn, after: Page["after"]): SQL | undefined {
+  if (!after) return undefined;
+  const past = order === "asc" ? gt : lt;
+  const [value, id] = after;
+  return or(past(sortColumn, value), and(eq(sortColumn, value), past(idColumn, id)));
+}
+
 export function createStore(d1: D1Database) {
   const db: DrizzleD1Database = drizzle(d1);
   return {
@@ -71,7 +83,7 @@ export function createStore(d1: D1Database) {
         .where(
           and(
             eq(apiKeys.tenantId, tenantId),
-            after ? or(gt(apiKeys.createdAt, Number(after[0])), and(eq(apiKeys.createdAt, Number(after[0])), gt(apiKeys.id, after[1]))) : undefined,
+            afterKey("asc", apiKeys.createdAt, apiKeys.id, after),
           ),
         )
         .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id))
@@ -97,7 +109,7 @@ export function createStore(d1: D1Database) {
           and(
             eq(series.tenantId, tenantId),
             metric ? eq(series.metric, metric) : undefined,
-            after ? or(gt(series.metric, String(after[0])), and(eq(series.metric, String(after[0])), gt(series.tagKey, after[1]))) : undefined,
+            afterKey("asc", series.metric, series.tagKey, after),
           ),
         )
         .orderBy(asc(series.metric), asc(series.tagKey))
@@ -171,7 +183,7 @@ export function createStore(d1: D1Database) {
         filter.severity ? eq(anomalies.severity, filter.severity) : undefined,
         filter.status ? eq(anomalies.status, filter.status) : undefined,
         // Newest first; the cursor is the (timestamp, id) of the last row seen.
-        after ? or(lt(anomalies.timestamp, Number(after[0])), and(eq(anomalies.timestamp, Number(after[0])), lt(anomalies.id, after[1]))) : undefined,
+        afterKey("desc", anomalies.timestamp, anomalies.id, after),
       ];
       return db
         .select()
@@ -260,7 +272,7 @@ export function createStore(d1: D1Database) {
       return db
         .select()
         .from(rules)
-        .where(and(eq(rules.tenantId, tenantId), after ? or(gt(rules.createdAt, Number(after[0])), and(eq(rules.createdAt, Number(after[0])), gt(rules.id, after[1]))) : undefined))
+        .where(and(eq(rules.tenantId, tenantId), afterKey("asc", rules.createdAt, rules.id, after)))
         .orderBy(asc(rules.createdAt), asc(rules.id))
         .limit(page ? page.limit + 1 : 10_000);
     },
@@ -283,7 +295,7 @@ export function createStore(d1: D1Database) {
       return db
         .select()
         .from(silences)
-        .where(and(eq(silences.tenantId, tenantId), after ? or(lt(silences.createdAt, Number(after[0])), and(eq(silences.createdAt, Number(after[0])), lt(silences.id, after[1]))) : undefined))
+        .where(and(eq(silences.tenantId, tenantId), afterKey("desc", silences.createdAt, silences.id, after)))
         .orderBy(desc(silences.createdAt), desc(silences.id))
         .limit(page.limit + 1);
     },
@@ -304,7 +316,7 @@ export function createStore(d1: D1Database) {
       return db
         .select()
         .from(channels)
-        .where(and(eq(channels.tenantId, tenantId), after ? or(gt(channels.createdAt, Number(after[0])), and(eq(channels.createdAt, Number(after[0])), gt(channels.id, after[1]))) : undefined))
+        .where(and(eq(channels.tenantId, tenantId), afterKey("asc", channels.createdAt, channels.id, after)))
         .orderBy(asc(channels.createdAt), asc(channels.id))
         .limit(page.limit + 1);
     },
@@ -346,7 +358,7 @@ export function createStore(d1: D1Database) {
             eq(deliveries.tenantId, tenantId),
             filter.anomalyId ? eq(deliveries.anomalyId, filter.anomalyId) : undefined,
             filter.channelId ? eq(deliveries.channelId, filter.channelId) : undefined,
-            after ? or(lt(deliveries.at, Number(after[0])), and(eq(deliveries.at, Number(after[0])), lt(deliveries.id, after[1]))) : undefined,
+            afterKey("desc", deliveries.at, deliveries.id, after),
           ),
         )
         .orderBy(desc(deliveries.at), desc(deliveries.id))
