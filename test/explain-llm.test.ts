@@ -118,7 +118,7 @@ describe("LLM explainer (real SDKs against the local receiver)", () => {
     const llm = await llmServers("ok", "ok");
     const { tenantId, anomaly } = await freshAnomaly();
 
-    const explanation = await explainAnomaly(store, tenantId, anomaly, llm.env());
+    const explanation = await explainAnomaly(llm.env(), store, tenantId, anomaly);
 
     expect(explanation.source).toBe("anthropic");
     // The canned answer quotes the anomaly id it found in the prompt: the facts reached the model.
@@ -147,7 +147,7 @@ describe("LLM explainer (real SDKs against the local receiver)", () => {
     const llm = await llmServers({ mode: "error", status: 529 }, "ok");
     const { tenantId, anomaly } = await freshAnomaly();
 
-    const explanation = await explainAnomaly(store, tenantId, anomaly, llm.env());
+    const explanation = await explainAnomaly(llm.env(), store, tenantId, anomaly);
 
     expect(explanation.source).toBe("openai");
     expect(explanation.summary).toBe(`Explained by openai: anomaly ${anomaly.id} is far above its expected band.`);
@@ -170,7 +170,7 @@ describe("LLM explainer (real SDKs against the local receiver)", () => {
     const llm = await llmServers({ mode: "error", status: 500 }, { mode: "error", status: 503 });
     const { tenantId, anomaly } = await freshAnomaly();
 
-    const explanation = await explainAnomaly(store, tenantId, anomaly, llm.env());
+    const explanation = await explainAnomaly(llm.env(), store, tenantId, anomaly);
 
     expect(explanation.source).toBe("template");
     expect(explanation.summary).toContain("checkout.latency_ms");
@@ -189,7 +189,7 @@ describe("LLM explainer (real SDKs against the local receiver)", () => {
     const llm = await llmServers("invalid", "ok");
     const { tenantId, anomaly } = await freshAnomaly();
 
-    const explanation = await explainAnomaly(store, tenantId, anomaly, llm.env());
+    const explanation = await explainAnomaly(llm.env(), store, tenantId, anomaly);
 
     expect(explanation.source).toBe("openai");
     expect((await llm.received(llm.anthropic)).map((r) => r.status)).toEqual([200]);
@@ -200,7 +200,7 @@ describe("LLM explainer (real SDKs against the local receiver)", () => {
     const llm = await llmServers("ok", "wrong-shape");
     const { tenantId, anomaly } = await freshAnomaly();
 
-    const explanation = await explainAnomaly(store, tenantId, anomaly, llm.env({ AYVLO_LLM_ORDER: "openai" }));
+    const explanation = await explainAnomaly(llm.env({ AYVLO_LLM_ORDER: "openai" }), store, tenantId, anomaly);
 
     expect(explanation.source).toBe("template");
     expect(await llm.received(llm.anthropic)).toEqual([]);
@@ -212,7 +212,7 @@ describe("LLM explainer (real SDKs against the local receiver)", () => {
     const llm = await llmServers("ok", "ok");
     const { tenantId, anomaly } = await freshAnomaly();
 
-    const explanation = await explainAnomaly(store, tenantId, anomaly, llm.env({ AYVLO_LLM_ORDER: "openai,anthropic" }));
+    const explanation = await explainAnomaly(llm.env({ AYVLO_LLM_ORDER: "openai,anthropic" }), store, tenantId, anomaly);
 
     expect(explanation.source).toBe("openai");
     expect(await llm.received(llm.anthropic)).toEqual([]);
@@ -224,7 +224,7 @@ describe("LLM explainer (real SDKs against the local receiver)", () => {
     const { tenantId, anomaly } = await freshAnomaly();
 
     const started = Date.now();
-    const explanation = await explainAnomaly(store, tenantId, anomaly, llm.env({ AYVLO_LLM_TIMEOUT_MS: "300" }));
+    const explanation = await explainAnomaly(llm.env({ AYVLO_LLM_TIMEOUT_MS: "300" }), store, tenantId, anomaly);
     const elapsed = Date.now() - started;
 
     expect(explanation.source).toBe("openai");
@@ -237,7 +237,7 @@ describe("LLM explainer (real SDKs against the local receiver)", () => {
     const llm = await llmServers("ok", "ok");
     const { tenantId, anomaly } = await freshAnomaly();
 
-    const explanation = await explainAnomaly(store, tenantId, anomaly, llm.env({ ANTHROPIC_API_KEY: "", OPENAI_API_KEY: "" }));
+    const explanation = await explainAnomaly(llm.env({ ANTHROPIC_API_KEY: "", OPENAI_API_KEY: "" }), store, tenantId, anomaly);
 
     expect(explanation.source).toBe("template");
     expect(await storedExplanation(tenantId, anomaly.id)).toEqual(explanation);
@@ -249,12 +249,12 @@ describe("LLM explainer (real SDKs against the local receiver)", () => {
   it("returns the cached explanation without asking any provider again", async () => {
     const llm = await llmServers("ok", "ok");
     const { tenantId, anomaly } = await freshAnomaly();
-    const first = await explainAnomaly(store, tenantId, anomaly, llm.env());
+    const first = await explainAnomaly(llm.env(), store, tenantId, anomaly);
     expect(first.source).toBe("anthropic");
 
     // Now Anthropic would fail and OpenAI would answer: a recomputation would say "openai".
     await fetch(receiver(`/_config/${llm.anthropic}`), { method: "POST", body: JSON.stringify({ mode: "error" }) });
-    const again = await explainAnomaly(store, tenantId, anomaly, llm.env());
+    const again = await explainAnomaly(llm.env(), store, tenantId, anomaly);
 
     expect(again).toEqual(first);
     expect(await llm.received(llm.anthropic)).toEqual([]); // reset by the re-configuration: nothing arrived since

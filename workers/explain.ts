@@ -1,4 +1,3 @@
-import { env as workerEnv } from "cloudflare:workers";
 import { explainWithFallback, type ExplainContext, type Explanation, type RelatedMovement } from "../src/explain/index.ts";
 import type { AnomalyRecord } from "../src/series/anomaly.ts";
 import type { Store } from "./db/store.ts";
@@ -19,7 +18,7 @@ const RELATED_WINDOW_MS = 30 * 60_000;
  * `env` defaults to the Worker's own bindings so the consumer's call needs no
  * change; tests pass an env whose LLM settings point at a local server.
  */
-export async function explainAnomaly(store: Store, tenantId: string, anomaly: AnomalyRecord, env: Env = workerEnv): Promise<Explanation> {
+export async function explainAnomaly(env: Env, store: Store, tenantId: string, anomaly: AnomalyRecord): Promise<Explanation> {
   const [stored] = await store.getAnomaliesByIds(tenantId, [anomaly.id]);
   if (stored?.explanation) return stored.explanation as Explanation;
   const nearby = await store.listAnomalies(tenantId, { from: anomaly.timestamp - RELATED_WINDOW_MS, to: anomaly.timestamp + RELATED_WINDOW_MS }, { limit: 20 });

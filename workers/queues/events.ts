@@ -27,7 +27,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   await Promise.all(
     [...byTenant].map(async ([tenantId, items]) => {
       try {
-        for (const { event } of items) if (event.kind === "anomaly") await explainAnomaly(store, tenantId, event.anomaly);
+        for (const { event } of items) if (event.kind === "anomaly") await explainAnomaly(env, store, tenantId, event.anomaly);
         const router = env.ALERT_ROUTER.get(env.ALERT_ROUTER.idFromName(tenantId));
         await router.receive(tenantId, items.map((i) => i.event));
         for (const { message } of items) message.ack();
