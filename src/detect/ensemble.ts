@@ -99,6 +99,8 @@ export const DEFAULT_TUNING: Tuning = {
 export const DEFAULT_WINDOW = 1024;
 /** Values the window must hold before the cold-start bound may add evidence. */
 const COLD_MIN_WINDOW = 16;
+/** How much wider than measured the cold-start Gaussian bound takes the noise to be. */
+const COLD_SCALE = 4;
 
 interface EnsembleState {
   v: 2;
@@ -250,9 +252,13 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
     const combined = (1 - tuning.maxBlend) * mean + tuning.maxBlend * smax;
     const knee = tuning.maxEvidence;
     let first = combined <= knee ? combined : knee + 8 * (1 - Math.exp(-(combined - knee) / 8));
-    // Cold start: until the members' calibration is trusted, a distribution-free
-    // bound on the robust z (Chebyshev, P(|Z| >= z) <= 1/z^2) still catches gross outliers.
-    if (rz && state.tails.robust_z!.n < MIN_OBSERVATIONS && windowSize(win) >= COLD_MIN_WINDOW && rz.surprise > 1 && !belowFloor && dirOk(rz.sign)) first = Math.max(first, Math.min(knee, 2 * Math.log(rz.surprise)));
+    // Cold start: until the members' calibration is trusted, bounds on the robust z
+    // still catch gross outliers: distribution-free (Chebyshev, P(|Z| >= z) <= 1/z^2),
+    // and a Gaussian tail with the scale inflated COLD_SCALE-fold (z = 20 is then about 12.5 nats).
+    if (rz && state.tails.robust_z!.n < MIN_OBSERVATIONS && windowSize(win) >= COLD_MIN_WINDOW && rz.surprise > 1 && !belowFloor && dirOk(rz.sign)) {
+      const z = rz.surprise;
+      first = Math.max(first, Math.min(knee, Math.max(2 * Math.log(z), (z * z) / (2 * COLD_SCALE * COLD_SCALE))));
+    }
     // Second level: evidence this strong is only as rare as this series has made it.
     // A magnitude that several members have never seen is news however often strong evidence came before.
     const isNovel = novel >= tuning.novelShare * totalWeight;
