@@ -3,9 +3,12 @@
  *
  * Stored form (self-describing, so the cost can rise later):
  *   pbkdf2-sha256$<iterations>$<salt, base64>$<32-byte hash, base64>
- * Iterations default to 100,000: the most the Workers runtime's WebCrypto
- * accepts for PBKDF2 (it refuses higher counts), below OWASP's 600,000 for
- * SHA-256 — the strongest setting Workers allow. A stored hash with fewer
+ * Iterations default to 100,000: the most production Workers accept for PBKDF2
+ * ("iteration counts above 100000 are not supported", cloudflare/workerd#1346) —
+ * below OWASP's 600,000 for SHA-256, but the strongest setting Workers allow.
+ * The open-source workerd behind `wrangler dev` does not enforce that cap, so
+ * local tests would not notice a higher count: hashPassword refuses one itself,
+ * and verifyPassword calls a stored count above it malformed. A stored hash with fewer
  * iterations verifies and reports `needsRehash`, so it can be upgraded at login.
  * Passwords are NFKC-normalised first (NIST SP 800-63B), so the same password
  * typed on different keyboards hashes the same.
