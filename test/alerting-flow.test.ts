@@ -218,4 +218,22 @@ describe("from anomaly to people", () => {
     await new Promise((r) => setTimeout(r, 2_500));
     expect(await received(name)).toHaveLength(1);
   });
+
+  it("a waiting group survives an AlertRouter restart and still notifies", async () => {
+    const { evictDurableObject, runInDurableObject } = await import("cloudflare:test");
+    const name = `evict-${crypto.randomUUID()}`;
+    await fetch(receiver(`/_config/${name}`), { method: "POST", body: "{}" });
+    const t = await newTenant();
+    const hook = await channel(t, { type: "webhook", name: "ops", config: { url: receiver(`/hook/${name}`) } });
+    await call("POST", "/v1/rules", { key: t.key, body: { name: "slow", match: { metric: "*" }, channels: [hook.id], group_wait_s: 3 } });
+    await spike(t, "evicted.router");
+    const router = env.ALERT_ROUTER.get(env.ALERT_ROUTER.idFromName(t.id));
+    const groups = async () => runInDurableObject(router, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM groups").one().n);
+    for (let i = 0; i < 100 && (await groups()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await groups()).toBe(1);
+    expect(await received(name)).toHaveLength(0);
+    await evictDurableObject(router);
+    const requests = await waitForRequests(name, 1);
+    expect(requests).toHaveLength(1);
+  });
 });
