@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { verifyChain, type AuditEntry, type ChainHead, type ChainVerification } from "./chain.ts";
-import { verifyJws, type Jwks } from "./jws.ts";
+import { signJws, verifyJws, type Jwks } from "./jws.ts";
 
 /** The JWS `typ` of a checkpoint. */
 export const CHECKPOINT_TYP = "ayvlo-audit-checkpoint+jwt";
@@ -26,6 +26,11 @@ export type CheckpointPayload = z.infer<typeof CheckpointPayloadSchema>;
 /** The claims to sign for a tenant's head at `at` (epoch ms). */
 export function checkpointPayload(tenantId: string, head: ChainHead, at: number): CheckpointPayload {
   return { iss: "ayvlo", sub: `tenant:${tenantId}`, tenant_id: tenantId, seq: head.seq, hash: head.hash, at, iat: Math.floor(at / 1000) };
+}
+
+/** Signs a tenant's head at `at` as a checkpoint JWS (typ CHECKPOINT_TYP, so it cannot pass for a session token or vice versa). */
+export function signCheckpoint(tenantId: string, head: ChainHead, at: number, privateKey: CryptoKey, kid: string): Promise<string> {
+  return signJws(checkpointPayload(tenantId, head, at), privateKey, kid, CHECKPOINT_TYP);
 }
 
 /** A verified checkpoint, or why not. */

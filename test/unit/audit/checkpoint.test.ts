@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { appendEntry, entryHash, genesisHead, type AuditEntry } from "../../../src/audit/chain.ts";
-import { CHECKPOINT_TYP, checkpointPayload, verifyChainWithCheckpoints, verifyCheckpoint } from "../../../src/audit/checkpoint.ts";
+import { CHECKPOINT_TYP, checkpointPayload, signCheckpoint, verifyChainWithCheckpoints, verifyCheckpoint } from "../../../src/audit/checkpoint.ts";
 import { exportPublicJwk, generateEs256KeyPair, signJws } from "../../../src/audit/jws.ts";
 
 const T0 = Date.UTC(2024, 4, 1, 12);
@@ -36,6 +36,13 @@ describe("checkpoints", () => {
     expect(await verifyCheckpoint(plain, jwks, "ten_c")).toEqual({ ok: false, reason: "wrong_typ" });
     const noClaims = await signJws({ tenant_id: "ten_c" }, pair.privateKey, "audit-1", CHECKPOINT_TYP);
     expect(await verifyCheckpoint(noClaims, jwks, "ten_c")).toEqual({ ok: false, reason: "bad_claims" });
+  });
+
+  it("signCheckpoint signs the same claims with the checkpoint typ", async () => {
+    const { jwks, entries, pair } = await setup();
+    const jws = await signCheckpoint("ten_c", entries[1]!, T0, pair.privateKey, "audit-1");
+    expect(JSON.parse(Buffer.from(jws.split(".")[0]!, "base64url").toString())).toEqual({ alg: "ES256", kid: "audit-1", typ: CHECKPOINT_TYP });
+    expect(await verifyCheckpoint(jws, jwks, "ten_c")).toEqual({ ok: true, checkpoint: checkpointPayload("ten_c", { seq: 2, hash: entries[1]!.hash }, T0) });
   });
 
   it("anchor the offline check of the chain", async () => {
