@@ -193,18 +193,21 @@ describe("alerting end to end on wrangler dev", () => {
     ]);
   });
 
-  it("through a receiver that fails every other request: every anomaly arrives, each webhook-id succeeds exactly once", async () => {
-    const name = `half-${randomUUID()}`;
-    await configure(name, { every: 2, status: 503 });
+  it("several anomalies through a receiver that fails the first requests: each arrives, each webhook-id succeeds exactly once", async () => {
+    // Deterministic on purpose: a receiver failing at random (or every other request) can, rarely, fail one
+    // delivery on all of its attempts (it is then dead-lettered); `npm run bench:alert` measures that case.
+    // Three failures in a row stay below the circuit breaker's threshold (five).
+    const name = `several-${randomUUID()}`;
+    await configure(name, { fail: 3, status: 503 });
     const key = await newTenant();
     const hook = await webhookTo(key, name);
-    const metrics = Array.from({ length: 8 }, (_, i) => `svc${i}.latency_ms`);
+    const metrics = Array.from({ length: 4 }, (_, i) => `svc${i}.latency_ms`);
     const ids = await spikes(key, metrics);
     const expected = new Set(ids.values());
 
     const requests = await settled(name, await waitFor(name, (r) => episodesDelivered(r).size >= expected.size, 90_000));
     expect(episodesDelivered(requests)).toEqual(expected);
-    expect(requests.some((r) => r.status === 503), "the receiver failed some attempts").toBe(true);
+    expect(requests.filter((r) => r.status === 503)).toHaveLength(3);
     const perId = successesById(requests);
     expect(perId.size).toBe(expected.size);
     expect([...perId.values()].every((n) => n === 1), `successful receipts per webhook-id: ${JSON.stringify([...perId])}`).toBe(true);
