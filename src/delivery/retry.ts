@@ -19,7 +19,7 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 1_000, maxDelayMs: 300_000, maxRetryAfterMs: 3_600_000 };
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 16, baseDelayMs: 1_000, maxDelayMs: 300_000, maxRetryAfterMs: 3_600_000 };
 
 export type AttemptOutcome =
   | { kind: "response"; status: number; retryAfter?: string | null }
