@@ -1,3 +1,4 @@
+import { EmailMessage } from "cloudflare:email";
 import { buildEmailMessage, buildPagerDutyEvent, buildSlackMessage, EmailConfigSchema, PAGERDUTY_EVENTS_URL, PagerDutyConfigSchema, SlackConfigSchema, webhookBody, WebhookConfigSchema, type AlertEvent } from "../../src/channels/index.ts";
 import type { AttemptOutcome } from "../../src/delivery/retry.ts";
 import { checkDestinationUrl } from "../../src/net/webhook-url.ts";
@@ -11,7 +12,7 @@ const TIMEOUT_MS = 10_000;
 /**
  * Sends one event to one channel over the vendor's wire protocol: a Standard
  * Webhooks-signed POST, a Slack incoming webhook, a PagerDuty Events v2
- * enqueue, or an email (stored in R2, where local development can read it).
+ * enqueue, or an email through the send_email binding (a copy kept in R2).
  */
 export async function sendToChannel(env: Env, channel: ChannelRow, event: AlertEvent, messageId: string, now: number): Promise<AttemptOutcome> {
   switch (channel.type) {
@@ -34,6 +35,13 @@ export async function sendToChannel(env: Env, channel: ChannelRow, event: AlertE
     case "email": {
       const config = EmailConfigSchema.parse(channel.config);
       const raw = buildEmailMessage(event, config, `<${messageId}@ayvlo.dev>`, now);
+      try {
+        // One message per recipient: the send_email binding takes a single envelope recipient.
+        for (const to of config.to) await env.EMAIL.send(new EmailMessage(config.from, to, raw));
+      } catch (error) {
+        return { kind: "network_error", message: `send_email: ${String(error)}` };
+      }
+      // A copy of every sent mail stays in R2, where `GET /v1/channels/{id}/mail` (and local development) can read it.
       await env.ARCHIVE.put(mailKey(channel.tenantId, channel.id, now, messageId), raw, { httpMetadata: { contentType: "message/rfc822" } });
       return { kind: "response", status: 202 };
     }
