@@ -18,7 +18,7 @@ import type { Detector, DetectorConfig, DetectorSnapshot, MemberScore, Severity,
  * makes the window forget the old level (alert once, then adapt).
  */
 export interface Tuning {
-  /** Default member weights. */
+  /** Default member weights (they scale each member's evidence in the max as well as in the mean; above 1 they only add to the mean). */
   weights: Record<MemberName, number>;
   /** Evidence combination: weighted mean of surprisals blended with their max. */
   maxBlend: number;
@@ -68,7 +68,7 @@ export interface Tuning {
 }
 
 export const DEFAULT_TUNING: Tuning = {
-  weights: { robust_z: 1, iqr: 1, esd: 1, seasonal: 1, iforest: 1, lof: 1, changepoint: 1, discord: 1 },
+  weights: { robust_z: 1, iqr: 1, esd: 1, seasonal: 1, iforest: 0.5, lof: 0.5, changepoint: 1, discord: 1 },
   maxBlend: 0.9,
   alertLog10: { low: 6, medium: 4.5, high: 3.5, adaptive: 4.5 },
   peakDecay: 0.995,
@@ -244,7 +244,10 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
       }
       if (weights[m] > 0) {
         wsum += weights[m] * s;
-        if (s > smax) smax = s;
+        // The max is weighted too (a weight above 1 counts as 1), so a member with a low default
+        // weight, or one that feedback has demoted, cannot carry the evidence on its own.
+        const sw = s * Math.min(1, weights[m]);
+        if (sw > smax) smax = sw;
       }
       algorithms.push({ name: m, score: 1 - Math.exp(-s), flagged: s >= alertEvidence, weight: weights[m] / totalWeight });
     }

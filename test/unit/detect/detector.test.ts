@@ -146,6 +146,15 @@ describe("ensemble detector", () => {
     expect(count("high")).toBeGreaterThan(count("low"));
   });
 
+  it("weighs each member in the max as well: demoted members carry less evidence", () => {
+    const ev = (weights?: Record<string, number>) =>
+      run(noisy.t, noisy.x, { ...DEFAULT_DETECTOR_CONFIG, sensitivity: "adaptive", ...(weights ? { weights } : {}) })[1200]!.breakdown!.evidence;
+    const all = (w: number) => Object.fromEntries(["robust_z", "iqr", "esd", "seasonal", "iforest", "lof", "changepoint", "discord"].map((m) => [m, w]));
+    expect(ev(all(0.2))).toBeLessThan(ev());
+    // Above the default, a weight only adds to the mean: the evidence cannot fall.
+    expect(ev(all(2))).toBeGreaterThanOrEqual(ev() - 1e-9);
+  });
+
   it("runs only the chosen algorithms", () => {
     const vs = run(noisy.t, noisy.x, { ...DEFAULT_DETECTOR_CONFIG, algorithms: ["robust_z", "seasonal"] });
     const w = Object.fromEntries(vs[1200]!.algorithms.map((a) => [a.name, a.weight]));
