@@ -28,6 +28,17 @@ async function waitForRequests(name: string, n: number, timeoutMs = 20_000): Pro
   return got;
 }
 
+/** The tenant's delivery records, once at least `n` exist: a record is written after the receiver answered. */
+async function deliveriesOf<T>(t: TestTenant, query: string, n: number): Promise<T[]> {
+  let data: T[] = [];
+  for (let i = 0; i < 100; i++) {
+    data = (await (await call("GET", `/v1/deliveries${query}`, { key: t.key })).json<{ data: T[] }>()).data;
+    if (data.length >= n) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return data;
+}
+
 async function channel(t: TestTenant, body: unknown) {
   const res = await call("POST", "/v1/channels", { key: t.key, body });
   expect(res.status).toBe(201);
@@ -60,7 +71,7 @@ describe("from anomaly to people", () => {
     expect(payload.data.episode_id).toBe(anomalyId);
     expect(payload.data.explanation?.summary).toContain("checkout.revenue");
 
-    const deliveries = await (await call("GET", `/v1/deliveries?anomaly_id=${anomalyId}`, { key: t.key })).json<{ data: Array<{ status: string; code: number; channel_id: string }> }>();
+    const deliveries = { data: await deliveriesOf<{ status: string; code: number; channel_id: string }>(t, `?anomaly_id=${anomalyId}`, 1) };
     expect(deliveries.data).toMatchObject([{ status: "delivered", code: 200, channel_id: hook.id }]);
     const stored = await (await call("GET", `/v1/anomalies/${anomalyId}`, { key: t.key })).json<{ explanation: { source: string } }>();
     expect(stored.explanation.source).toBe("template");
@@ -76,7 +87,7 @@ describe("from anomaly to people", () => {
     const requests = await waitForRequests(name, 2, 30_000);
     expect(requests.map((r) => r.status)).toEqual([503, 200]);
     expect(requests[0]!.headers["webhook-id"]).toBe(requests[1]!.headers["webhook-id"]);
-    const deliveries = await (await call("GET", `/v1/deliveries?anomaly_id=${anomalyId}`, { key: t.key })).json<{ data: Array<{ status: string; attempt: number }> }>();
+    const deliveries = { data: await deliveriesOf<{ status: string; attempt: number }>(t, `?anomaly_id=${anomalyId}`, 2) };
     expect(deliveries.data.map((d) => [d.attempt, d.status]).sort()).toEqual([
       [1, "failed"],
       [2, "delivered"],
@@ -192,7 +203,7 @@ describe("from anomaly to people", () => {
     const all = await received(name);
     const metrics = all.map((r) => (JSON.parse(r.body) as { data: { anomaly: { metric: string } } }).data.anomaly.metric).sort();
     expect(metrics).toEqual(["a.one", "a.two"]);
-    const notifications = (await (await call("GET", "/v1/deliveries", { key: t.key })).json<{ data: Array<{ notification_id: string }> }>()).data.map((d) => d.notification_id);
+    const notifications = (await deliveriesOf<{ notification_id: string }>(t, "", 2)).map((d) => d.notification_id);
     expect(new Set(notifications).size).toBe(1);
     expect(requests.length).toBe(2);
   });
