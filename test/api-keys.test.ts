@@ -30,7 +30,7 @@ describe("/v1/api-keys", () => {
     for (let i = 0; i < 3; i++) await keyWithScopes(t, ["read"]);
     const first = await (await call("GET", "/v1/api-keys?limit=2", { key: t.key })).json<{ data: KeyJson[]; next_cursor: string }>();
     expect(first.data).toHaveLength(2);
-    expect(first.next_cursor).toBeTruthy();
+    expect(first.next_cursor).toMatch(/^[A-Za-z0-9_-]+$/);
     const second = await (await call("GET", `/v1/api-keys?limit=2&cursor=${first.next_cursor}`, { key: t.key })).json<{ data: KeyJson[]; next_cursor: string | null }>();
     expect(second.data).toHaveLength(2);
     expect(second.next_cursor).toBeNull();
