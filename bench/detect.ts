@@ -13,6 +13,8 @@ import { discord } from "../src/detect/discord.ts";
 import { generalizedEsd } from "../src/detect/esd.ts";
 import { createDetector, DEFAULT_DETECTOR_CONFIG } from "../src/detect/index.ts";
 import { iqrFences } from "../src/detect/iqr.ts";
+import { createKnn, knnScore, learnKnn } from "../src/detect/knn.ts";
+import { DEFAULT_TUNING } from "../src/detect/ensemble.ts";
 import { createLagged, LaggedModels } from "../src/detect/lagged.ts";
 import { mulberry32 } from "../src/detect/prng.ts";
 import { robustZ } from "../src/detect/robust-z.ts";
@@ -82,6 +84,19 @@ const members: Array<[string, (w: number) => () => (ts: number, v: number) => vo
       const buf = new Float64Array(w + 1);
       return (_ts, v) => {
         if (windowSize(win) > 0) discord(win, v, 1, 4, 256, buf);
+        pushWindow(win, v);
+      };
+    },
+  ],
+  [
+    `knn conformal (dim ${DEFAULT_TUNING.knn.dim}, k ${DEFAULT_TUNING.knn.k}, ${DEFAULT_TUNING.knn.refs} refs, calibration ${DEFAULT_TUNING.knn.cal})`,
+    (w) => () => {
+      const win = createWindow(w);
+      const st = createKnn();
+      const p = DEFAULT_TUNING.knn;
+      const buf = new Float64Array(Math.max(w + 1, p.refs + 2 * p.dim));
+      return (_ts, v) => {
+        if (windowSize(win) > 0) learnKnn(st, knnScore(st, win, v, 1, p, buf).alpha, p.cal);
         pushWindow(win, v);
       };
     },

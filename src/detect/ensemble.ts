@@ -3,6 +3,7 @@ import { createHist, createTail, histCount, histSurprisal, learnHist, learnTail,
 import { discord } from "./discord.ts";
 import { generalizedEsd } from "./esd.ts";
 import { iqrFences } from "./iqr.ts";
+import { createKnn, knnScore, learnKnn, restoreKnn, type KnnParams, type KnnState } from "./knn.ts";
 import { createLagged, LaggedModels, type LaggedState } from "./lagged.ts";
 import { MEMBER_NAMES, type MemberName, type MemberResult } from "./member.ts";
 import { robustZ } from "./robust-z.ts";
@@ -55,6 +56,8 @@ export interface Tuning {
   /** Subsequence length of the discord member, and how far back (points) it looks for a match. */
   discordLength: number;
   discordLags: number;
+  /** KNN conformal member: lagged vector length, neighbours, reference vectors (from the window), calibration set size. */
+  knn: KnnParams;
   /** Per-series rate of alert-level peaks: half-life (points; 0: off) of the peak histogram, floor (−ln p) of a peak, and nats taken off per ln(1 + past peaks at least as high). */
   rateMemory: number;
   rateFloor: number;
@@ -68,7 +71,7 @@ export interface Tuning {
 }
 
 export const DEFAULT_TUNING: Tuning = {
-  weights: { robust_z: 0.7, iqr: 1, esd: 1, seasonal: 1, iforest: 0.5, lof: 0.5, changepoint: 1, discord: 1 },
+  weights: { robust_z: 0.7, iqr: 1, esd: 1, seasonal: 1, iforest: 0.5, lof: 0.5, changepoint: 1, discord: 1, knn: 0.5 },
   maxBlend: 0.9,
   alertLog10: { low: 6, medium: 4.5, high: 3.5, adaptive: 4.5 },
   peakDecay: 0.995,
@@ -88,6 +91,7 @@ export const DEFAULT_TUNING: Tuning = {
   rateFree: 0,
   discordLength: 4,
   discordLags: 256,
+  knn: { dim: 6, k: 4, refs: 64, cal: 256 },
   novelMin: 10,
   novelShare: 0.25,
   logTail: true,
@@ -110,6 +114,8 @@ interface EnsembleState {
   seasonal: SeasonalState;
   lagged: LaggedState;
   cp: ChangepointState;
+  /** Calibration set of the KNN member (absent in older snapshots). */
+  knn?: KnnState;
   tails: Record<string, TailState>;
   hists: Record<string, HistState>;
   /** Histogram of the combined evidence: the second-level calibration. */
@@ -137,6 +143,7 @@ function freshState(config: DetectorConfig): EnsembleState {
     seasonal: createSeasonal(config.seasonality),
     lagged: createLagged(),
     cp: createChangepoint(),
+    knn: createKnn(),
     tails,
     hists,
     evHist: createHist(),
@@ -149,6 +156,7 @@ function freshState(config: DetectorConfig): EnsembleState {
 function restore(snapshot: EnsembleState): EnsembleState {
   const state = structuredClone(snapshot);
   state.win.sorted = [...state.win.ring].sort((a, b) => a - b);
+  if (state.knn) restoreKnn(state.knn);
   // A member added since the snapshot was taken starts its calibration afresh.
   for (const m of MEMBER_NAMES) {
     state.tails[m] ??= createTail();
@@ -185,7 +193,7 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
   const floorAbs = config.minDelta?.abs ?? 0;
   const floorRel = config.minDelta?.rel ?? 0;
   const used = MEMBER_NAMES.filter((m) => weights[m] > 0);
-  const scratch = new Float64Array(state.win.capacity + 1);
+  const scratch = new Float64Array(Math.max(state.win.capacity + 1, tuning.knn.refs + 2 * tuning.knn.dim));
   const totalWeight = used.reduce((s, m) => s + weights[m], 0) || 1;
 
   const update = (timestamp: number, value: number): Verdict => {
@@ -198,12 +206,18 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
     const se = updateSeasonal(state.seasonal, timestamp, value);
     const d = value - se.seasonal;
     const rz = warm ? robustZ(win.sorted, d) : null;
+    let knnAlpha = Number.NaN;
     // Members switched off by `algorithms` are not computed at all.
     if (rz) {
       results.robust_z = rz;
       if (weights.iqr > 0) results.iqr = iqrFences(win.sorted, d);
       if (weights.esd > 0) results.esd = generalizedEsd(win.sorted, d);
       if (weights.discord > 0) results.discord = discord(win, d, rz.scale, tuning.discordLength, tuning.discordLags, scratch);
+      if (weights.knn > 0) {
+        const kr = knnScore((state.knn ??= createKnn()), win, d, rz.scale, tuning.knn, scratch);
+        results.knn = kr;
+        knnAlpha = kr.alpha;
+      }
     }
     results.seasonal = se;
     const useLagged = weights.iforest > 0 || weights.lof > 0;
@@ -302,6 +316,7 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
       state.tails.seasonal = createTail();
       state.hists.seasonal = createHist();
     }
+    if (state.knn) learnKnn(state.knn, knnAlpha, tuning.knn.cal);
     pushWindow(win, d);
     if (useLagged) models.step(win);
     if (cp.shift) {
@@ -341,7 +356,7 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
   return {
     update,
     // The sorted copy of the window is derived data: left out, rebuilt on restore.
-    snapshot: () => structuredClone({ ...state, win: { ...state.win, sorted: [] } }) as unknown as DetectorSnapshot,
+    snapshot: () => structuredClone({ ...state, win: { ...state.win, sorted: [] }, ...(state.knn ? { knn: { ...state.knn, sorted: [] } } : {}) }) as unknown as DetectorSnapshot,
   };
 }
 

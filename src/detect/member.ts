@@ -8,5 +8,5 @@ export interface MemberResult {
   sign: number;
 }
 
-export const MEMBER_NAMES = ["robust_z", "iqr", "esd", "seasonal", "iforest", "lof", "changepoint", "discord"] as const;
+export const MEMBER_NAMES = ["robust_z", "iqr", "esd", "seasonal", "iforest", "lof", "changepoint", "discord", "knn"] as const;
 export type MemberName = (typeof MEMBER_NAMES)[number];

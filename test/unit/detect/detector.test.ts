@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createDetector, DEFAULT_DETECTOR_CONFIG, type DetectorConfig, type Verdict } from "../../../src/detect/index.ts";
+import { createDetector, DEFAULT_DETECTOR_CONFIG, MEMBER_NAMES, type DetectorConfig, type Verdict } from "../../../src/detect/index.ts";
 import { FIVE_MIN, makeSeries, T0 } from "./helpers.ts";
 
 const run = (t: number[], x: number[], config: DetectorConfig = DEFAULT_DETECTOR_CONFIG): Verdict[] => {
@@ -149,7 +149,7 @@ describe("ensemble detector", () => {
   it("weighs each member in the max as well: demoted members carry less evidence", () => {
     const ev = (weights?: Record<string, number>) =>
       run(noisy.t, noisy.x, { ...DEFAULT_DETECTOR_CONFIG, sensitivity: "adaptive", ...(weights ? { weights } : {}) })[1200]!.breakdown!.evidence;
-    const all = (w: number) => Object.fromEntries(["robust_z", "iqr", "esd", "seasonal", "iforest", "lof", "changepoint", "discord"].map((m) => [m, w]));
+    const all = (w: number) => Object.fromEntries(MEMBER_NAMES.map((m) => [m, w]));
     expect(ev(all(0.2))).toBeLessThan(ev());
     // Above the default, a weight only adds to the mean: the evidence cannot fall.
     expect(ev(all(2))).toBeGreaterThanOrEqual(ev() - 1e-9);
