@@ -7,7 +7,7 @@ import { pageOf, pageQuery } from "../pagination.ts";
 import { anomalyJson } from "../present.ts";
 import { metricParam, timeParam } from "../query-params.ts";
 import { readJson } from "../read-json.ts";
-import { seriesStub } from "../series-stub.ts";
+import { routerStub, seriesStub } from "../series-stub.ts";
 import { parseOr400 } from "../validate.ts";
 import type { MemberScore } from "../../src/detect/index.ts";
 import { resolvedEvent } from "../../src/series/events.ts";
@@ -61,7 +61,7 @@ async function moveStatus(c: Context<AppEnv>, status: "acknowledged" | "resolved
     throw new ApiError("CONFLICT", `anomaly '${id}' is ${existing.status}; it cannot become ${status}`);
   }
   if (status === "resolved") {
-    const router = c.env.ALERT_ROUTER.get(c.env.ALERT_ROUTER.idFromName(tenant.id));
+    const router = routerStub(c.env, tenant.id);
     await router.receive(tenant.id, [resolvedEvent(moved.id, moved.metric, moved.tagKey, moved.tags, now)]);
   }
   return c.json(anomalyJson(moved));

@@ -3,9 +3,10 @@ import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { requireKey } from "../middleware/auth.ts";
+import { routerStub } from "../series-stub.ts";
 import { parseOr400 } from "../validate.ts";
 
-const routerOf = (c: Context<AppEnv>) => c.env.ALERT_ROUTER.get(c.env.ALERT_ROUTER.idFromName(c.var.caller.tenant.id));
+const routerOf = (c: Context<AppEnv>) => routerStub(c.env, c.var.caller.tenant.id);
 
 async function decide(c: Context<AppEnv>, approved: boolean) {
   const id = c.req.param("id")!;

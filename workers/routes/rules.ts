@@ -11,6 +11,7 @@ import { requireKey } from "../middleware/auth.ts";
 import { idempotency } from "../middleware/idempotency.ts";
 import { pageOf, pageQuery } from "../pagination.ts";
 import { readJson } from "../read-json.ts";
+import { routerStub } from "../series-stub.ts";
 import { parseOr400 } from "../validate.ts";
 
 function ruleJson(r: RuleRow) {
@@ -42,7 +43,7 @@ export const ruleRoutes = new Hono<AppEnv>()
   .get("/:id/stats", requireKey("read"), async (c) => {
     const rule = await c.var.store.getRule(c.var.caller.tenant.id, c.req.param("id"));
     if (!rule) throw new ApiError("NOT_FOUND", `no rule '${c.req.param("id")}'`);
-    const router = c.env.ALERT_ROUTER.get(c.env.ALERT_ROUTER.idFromName(rule.tenantId));
+    const router = routerStub(c.env, rule.tenantId);
     const stats = await router.ruleStats(rule.id);
     return c.json({
       rule_id: rule.id,
