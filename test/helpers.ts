@@ -79,3 +79,52 @@ function noise(i: number): number {
   const x = Math.sin(i * 12.9898 + 78.233) * 43758.5453;
   return 2 * (x - Math.floor(x)) - 1;
 }
+
+/** A person's browser session: the cookies to send back and the CSRF token to echo. */
+export interface TestSession {
+  cookie: string;
+  csrf: string;
+  userId: string;
+  tenantId: string;
+  email: string;
+}
+
+/** The `name=value` pairs a response sets (Set-Cookie), ignoring deletions. */
+export function cookiesOf(res: Response): Record<string, string> {
+  const jar: Record<string, string> = {};
+  for (const line of res.headers.getSetCookie()) {
+    const [pair = ""] = line.split(";");
+    const at = pair.indexOf("=");
+    const value = pair.slice(at + 1);
+    if (value && !/max-age=0/i.test(line)) jar[pair.slice(0, at)] = value;
+  }
+  return jar;
+}
+
+export function sessionFrom(res: Response, body: { user: { id: string; email: string }; tenant?: { id: string } }, tenantId?: string): TestSession {
+  const jar = cookiesOf(res);
+  return {
+    cookie: Object.entries(jar).map(([k, v]) => `${k}=${v}`).join("; "),
+    csrf: jar["__Host-ayvlo_csrf"] ?? "",
+    userId: body.user.id,
+    tenantId: body.tenant?.id ?? tenantId ?? "",
+    email: body.user.email,
+  };
+}
+
+export const TEST_PASSWORD = "correct horse battery staple";
+
+/** Signs up a new tenant and its owner; returns the owner's session. */
+export async function signup(options: { email?: string; password?: string; tenantName?: string } = {}): Promise<TestSession> {
+  const email = options.email ?? `owner-${crypto.randomUUID()}@example.com`;
+  const res = await call("POST", "/v1/auth/signup", { body: { email, password: options.password ?? TEST_PASSWORD, tenant_name: options.tenantName ?? "Acme" } });
+  if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
+  return sessionFrom(res, await res.json());
+}
+
+/** Calls the Worker with a session's cookies (and its CSRF token on changes). */
+export function callAs(session: TestSession, method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; csrf?: boolean } = {}) {
+  const headers: Record<string, string> = { cookie: session.cookie, ...options.headers };
+  if (method !== "GET" && options.csrf !== false) headers["x-csrf-token"] = session.csrf;
+  return call(method, path, { body: options.body, headers });
+}

@@ -46,7 +46,7 @@ describe("/v1/silences", () => {
     expect(res.status).toBe(201);
     const silence = await res.json<{ id: string; status: string; created_by: string }>();
     expect(silence.status).toBe("active");
-    expect(silence.created_by).toBe(`api-key:${t.keyId}`);
+    expect(silence.created_by).toBe(`key:${t.keyId}`);
     expect((await call("DELETE", `/v1/silences/${silence.id}`, { key: t.key })).status).toBe(204);
     const after = await (await call("GET", `/v1/silences/${silence.id}`, { key: t.key })).json<{ status: string }>();
     expect(after.status).toBe("expired");

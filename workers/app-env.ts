@@ -1,11 +1,19 @@
 import type { Scope } from "../src/api-keys.ts";
 import type { Store, TenantRow } from "./db/store.ts";
 
-/** Who is calling: set by the auth middleware. */
+/** Who is calling: set by the auth middleware. An API key or a person's session. */
 export interface Caller {
   tenant: TenantRow;
-  keyId: string;
-  scopes: Scope[];
+  /** How audit entries name who acted: `key:<id>` or `user:<id>`. */
+  actor: string;
+  keyId: string | null;
+  userId: string | null;
+  /** An API key's scopes. */
+  scopes: Scope[] | null;
+  /** A person's role in the tenant. */
+  role: string | null;
+  /** A person's session: its family (one login) and the methods it was proven with (`pwd`, `otp`, `webauthn`, `email`). */
+  session: { familyId: string; amr: string[] } | null;
 }
 
 export interface AppEnv {

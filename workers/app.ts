@@ -8,6 +8,7 @@ import { adminRoutes } from "./routes/admin.ts";
 import { anomalyRoutes } from "./routes/anomalies.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
+import { authRoutes } from "./routes/auth.ts";
 import { benchRoutes } from "./routes/bench.ts";
 import { channelRoutes } from "./routes/channels.ts";
 import { deliveryRoutes } from "./routes/deliveries.ts";
@@ -17,6 +18,7 @@ import { metricRoutes } from "./routes/metrics.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { seriesRoutes } from "./routes/series.ts";
 import { silenceRoutes } from "./routes/silences.ts";
+import { wellKnownRoutes } from "./routes/well-known.ts";
 
 /** The HTTP API: one sub-app per resource, one error renderer. */
 export const app = new Hono<AppEnv>()
@@ -26,7 +28,9 @@ export const app = new Hono<AppEnv>()
     await next();
   })
   .route("/health", healthRoutes)
+  .route("/.well-known", wellKnownRoutes)
   .route("/v1/admin", adminRoutes)
+  .route("/v1/auth", authRoutes)
   .route("/v1/api-keys", apiKeyRoutes)
   .route("/v1/ingest", ingestRoutes)
   .route("/v1/series", seriesRoutes)

@@ -3,6 +3,8 @@ import { app } from "./app.ts";
 import { consumeQueue } from "./queues/index.ts";
 
 export { AlertRouter } from "../durable-objects/alert-router.ts";
+export { AuditLog } from "../durable-objects/audit-log.ts";
+export { KeyRing } from "../durable-objects/key-ring.ts";
 export { Noop } from "../durable-objects/noop.ts";
 export { Series } from "../durable-objects/series.ts";
 export { TenantGate } from "../durable-objects/tenant-gate.ts";

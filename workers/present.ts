@@ -1,6 +1,7 @@
 import type { DetectorConfig } from "../src/detect/index.ts";
 import type { AnomalyRecord } from "../src/series/anomaly.ts";
 import type { AnomalyRow, ApiKeyRow, SeriesRow, TenantRow } from "./db/store.ts";
+import type { UserRow } from "./db/accounts.ts";
 
 // How resources look on the wire (API.md): snake_case, times as ISO-8601 UTC.
 
@@ -61,4 +62,8 @@ export function anomalyJson(a: AnomalyRecord | AnomalyRow) {
     ...("resolvedAt" in a && a.resolvedAt ? { resolved_at: iso(a.resolvedAt) } : {}),
     ...("explanation" in a && a.explanation ? { explanation: a.explanation } : {}),
   };
+}
+
+export function userJson(u: UserRow) {
+  return { id: u.id, email: u.email, name: u.name, role: u.role, status: u.status, mfa: { totp: u.totpEnabled }, created_at: iso(u.createdAt) };
 }

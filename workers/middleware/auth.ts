@@ -1,8 +1,19 @@
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { constantTimeEqual, hasScope, hashApiKey, parseApiKey, type Scope } from "../../src/api-keys.ts";
+import { drizzle } from "drizzle-orm/d1";
+import { constantTimeEqual, hashApiKey, parseApiKey, type Scope } from "../../src/api-keys.ts";
+import { decide, type Action, type Policy, type Role, type Subject } from "../../src/policy/index.ts";
 import type { AppEnv, Caller } from "../app-env.ts";
+import { findSessionUser, listPolicies } from "../db/accounts.ts";
 import { readConfig } from "../env.ts";
 import { ApiError } from "../errors.ts";
+import { verifySessionJwt } from "../keys.ts";
+
+/** The session cookie: a short-lived ES256 JWT (see workers/sessions.ts). */
+export const SESSION_COOKIE = "__Host-ayvlo_session";
+/** Cookie-authenticated requests that change something must echo the session's CSRF token in this header. */
+export const CSRF_HEADER = "x-csrf-token";
 
 /**
  * Recently verified keys, per isolate, keyed by the key's hash. A revoked key
@@ -16,21 +27,109 @@ export function forgetKey(keyId: string): void {
   for (const [hash, entry] of keyCache) if (entry.caller.keyId === keyId) keyCache.delete(hash);
 }
 
+/** Each tenant's policies, per isolate; a change made here applies here at once, elsewhere within the TTL. */
+export const POLICY_CACHE_TTL_MS = 30_000;
+const policyCache = new Map<string, { policies: Policy[]; expiresAt: number }>();
+
+export function forgetPolicies(tenantId: string): void {
+  policyCache.delete(tenantId);
+}
+
+export async function tenantPolicies(c: Context<AppEnv>, tenantId: string): Promise<Policy[]> {
+  const cached = policyCache.get(tenantId);
+  if (cached && cached.expiresAt > Date.now()) return cached.policies;
+  const policies = (await listPolicies(drizzle(c.env.DB), tenantId)).map((row) => row.body as unknown as Policy);
+  policyCache.set(tenantId, { policies, expiresAt: Date.now() + POLICY_CACHE_TTL_MS });
+  return policies;
+}
+
 function bearer(header: string | undefined): string | null {
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   return match ? match[1]! : null;
 }
 
-/** Requires an API key that carries `scope`; sets the caller. */
-export function requireKey(scope: Scope) {
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const presented = bearer(c.req.header("authorization"));
-    if (!presented) throw new ApiError("UNAUTHORIZED", "send an API key as 'Authorization: Bearer ayv_live_…'", { headers: { "www-authenticate": 'Bearer realm="ayvlo"' } });
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** Who is calling: an API key (Authorization: Bearer) or a person (session cookie). Null when neither is presented. */
+async function authenticate(c: Context<AppEnv>): Promise<Caller | null> {
+  const presented = bearer(c.req.header("authorization"));
+  if (presented) {
     const caller = await verifyKey(c.var.store, presented);
     if (!caller) throw new ApiError("UNAUTHORIZED", "the API key is not valid or has been revoked", { headers: { "www-authenticate": 'Bearer realm="ayvlo", error="invalid_token"' } });
-    if (!hasScope(caller.scopes, scope)) throw new ApiError("FORBIDDEN", `this API key lacks the '${scope}' scope`);
-    c.set("caller", caller);
-    c.set("idempotencyOwner", caller.tenant.id);
+    return caller;
+  }
+  const token = getCookie(c, SESSION_COOKIE);
+  if (!token) return null;
+  const claims = await verifySessionJwt(c.env, token);
+  if (!claims || typeof claims.sub !== "string" || typeof claims.sid !== "string") throw new ApiError("UNAUTHORIZED", "the session has expired or is not valid; log in again or refresh it (POST /v1/auth/refresh)");
+  const found = await findSessionUser(drizzle(c.env.DB), claims.sub, claims.sid);
+  if (!found || !found.live || found.user.status !== "active" || found.user.sessionVersion !== claims.sv || found.tenant.id !== claims.tid) {
+    throw new ApiError("UNAUTHORIZED", "the session has ended (logged out, or signed out everywhere); log in again");
+  }
+  // A cookie is sent by the browser on its own: a change must prove it comes from our page.
+  if (UNSAFE.has(c.req.method)) {
+    const echoed = c.req.header(CSRF_HEADER);
+    if (!echoed || typeof claims.csrf !== "string" || !constantTimeEqual(echoed, claims.csrf)) throw new ApiError("FORBIDDEN", `a cookie-authenticated ${c.req.method} must carry the session's CSRF token in the ${CSRF_HEADER} header`);
+  }
+  const amr = Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === "string") : [];
+  return {
+    tenant: found.tenant,
+    actor: `user:${found.user.id}`,
+    keyId: null,
+    userId: found.user.id,
+    scopes: null,
+    role: found.user.role,
+    session: { familyId: claims.sid, amr },
+  };
+}
+
+/** Requires a known caller; sets it. */
+async function identify(c: Context<AppEnv>): Promise<Caller> {
+  const caller = await authenticate(c);
+  if (!caller) throw new ApiError("UNAUTHORIZED", "send an API key as 'Authorization: Bearer ayv_live_…' or log in for a session cookie", { headers: { "www-authenticate": 'Bearer realm="ayvlo"' } });
+  c.set("caller", caller);
+  c.set("idempotencyOwner", caller.tenant.id);
+  return caller;
+}
+
+/** The policy engine's view of the caller. */
+export function subjectOf(caller: Caller): Subject {
+  const mfa = caller.session?.amr.some((m) => m !== "pwd") ?? false;
+  return caller.userId
+    ? { id: caller.actor, type: "user", tenant_id: caller.tenant.id, role: caller.role as Role, user_id: caller.userId, mfa }
+    : { id: caller.actor, type: "api_key", tenant_id: caller.tenant.id, scopes: caller.scopes ?? [], key_id: caller.keyId };
+}
+
+/** Facts about the request that policies may test. */
+export function environmentOf(c: Context<AppEnv>): Record<string, unknown> & { now: number } {
+  const cf = (c.req.raw as { cf?: { country?: string } }).cf;
+  return { now: Date.now(), ip: c.req.header("cf-connecting-ip") ?? null, country: cf?.country ?? null, auth: c.var.caller?.userId ? "session" : "api_key" };
+}
+
+/**
+ * Requires a caller allowed to do `action` (resource type = the action's
+ * prefix; its id from the route parameter `idParam`, if given). Roles, API-key
+ * scopes and the tenant's policies are weighed by one engine (src/policy).
+ */
+export function requireAccess(action: Action, idParam?: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const caller = await identify(c);
+    const type = action.slice(0, action.indexOf("."));
+    const id = idParam ? c.req.param(idParam) : undefined;
+    const decision = decide(
+      { subject: subjectOf(caller), action, resource: { type, ...(id !== undefined ? { id } : {}), tenant_id: caller.tenant.id }, environment: environmentOf(c) },
+      await tenantPolicies(c, caller.tenant.id),
+    );
+    if (!decision.allowed) throw new ApiError("FORBIDDEN", caller.keyId ? `this API key may not ${action}: ${decision.reason}` : `you may not ${action}: ${decision.reason}`);
+    await next();
+  });
+}
+
+/** Requires a person's session (not an API key): their own account settings. */
+export function requireUser() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const caller = await identify(c);
+    if (!caller.userId) throw new ApiError("FORBIDDEN", "this needs a person's session (log in), not an API key");
     await next();
   });
 }
@@ -45,7 +144,7 @@ async function verifyKey(store: AppEnv["Variables"]["store"], presented: string)
   keyCache.delete(hash);
   const found = await store.findKeyForAuth(parsed.id);
   if (!found || found.key.revokedAt !== null || !constantTimeEqual(found.key.keyHash, hash)) return null;
-  const caller: Caller = { tenant: found.tenant, keyId: found.key.id, scopes: found.key.scopes as Scope[] };
+  const caller: Caller = { tenant: found.tenant, actor: `key:${found.key.id}`, keyId: found.key.id, userId: null, scopes: found.key.scopes as Scope[], role: null, session: null };
   keyCache.set(hash, { caller, expiresAt: now + KEY_CACHE_TTL_MS });
   return caller;
 }

@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
-import { requireKey } from "../middleware/auth.ts";
+import { requireAccess } from "../middleware/auth.ts";
 import { pageOf, pageQuery } from "../pagination.ts";
 import { anomalyJson } from "../present.ts";
 import { metricParam, timeParam } from "../query-params.ts";
@@ -22,12 +22,12 @@ const ListAnomalies = z.object({
 });
 
 export const anomalyRoutes = new Hono<AppEnv>()
-  .get("/", requireKey("read"), async (c) => {
+  .get("/", requireAccess("anomaly.read"), async (c) => {
     const q = parseOr400(ListAnomalies, c.req.query(), "query");
     const rows = await c.var.store.listAnomalies(c.var.caller.tenant.id, q, { limit: q.limit, after: q.cursor });
     return c.json(pageOf(rows, q, (a) => [a.timestamp, a.id], anomalyJson));
   })
-  .post("/:id/feedback", requireKey("admin"), async (c) => {
+  .post("/:id/feedback", requireAccess("anomaly.feedback", "id"), async (c) => {
     const { label } = parseOr400(z.strictObject({ label: z.enum(["true_positive", "false_positive"], { error: 'label must be "true_positive" or "false_positive"' }) }), await readJson(c), "body");
     const tenant = c.var.caller.tenant;
     const anomaly = await c.var.store.getAnomaly(tenant.id, c.req.param("id"));
@@ -37,9 +37,9 @@ export const anomalyRoutes = new Hono<AppEnv>()
     await c.var.store.labelAnomaly(tenant.id, anomaly.id, label);
     return c.json({ id: anomaly.id, label, metric: anomaly.metric, weights: config.weights ?? null });
   })
-  .post("/:id/acknowledge", requireKey("admin"), async (c) => moveStatus(c, "acknowledged"))
-  .post("/:id/resolve", requireKey("admin"), async (c) => moveStatus(c, "resolved"))
-  .get("/:id", requireKey("read"), async (c) => {
+  .post("/:id/acknowledge", requireAccess("anomaly.acknowledge", "id"), async (c) => moveStatus(c, "acknowledged"))
+  .post("/:id/resolve", requireAccess("anomaly.resolve", "id"), async (c) => moveStatus(c, "resolved"))
+  .get("/:id", requireAccess("anomaly.read", "id"), async (c) => {
     const anomaly = await c.var.store.getAnomaly(c.var.caller.tenant.id, c.req.param("id"));
     if (!anomaly) throw new ApiError("NOT_FOUND", `no anomaly '${c.req.param("id")}'`);
     return c.json(anomalyJson(anomaly));

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { generateApiKey, hashApiKey, SCOPES } from "../../src/api-keys.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
-import { forgetKey, requireKey } from "../middleware/auth.ts";
+import { forgetKey, requireAccess } from "../middleware/auth.ts";
 import { idempotency } from "../middleware/idempotency.ts";
 import { pageOf, pageQuery } from "../pagination.ts";
 import { apiKeyJson } from "../present.ts";
@@ -20,8 +20,7 @@ const CreateKey = z.strictObject({
 
 /** API keys of the caller's tenant; managing them needs the `admin` scope. */
 export const apiKeyRoutes = new Hono<AppEnv>()
-  .use(requireKey("admin"))
-  .post("/", idempotency(), async (c) => {
+  .post("/", requireAccess("api_key.create"), idempotency(), async (c) => {
     const input = parseOr400(CreateKey, await readJson(c), "body");
     const tenantId = c.var.caller.tenant.id;
     const { id, key } = generateApiKey();
@@ -30,12 +29,12 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     // The secret is shown here once; only its hash is kept.
     return c.json({ ...apiKeyJson(row), key }, 201);
   })
-  .get("/", async (c) => {
+  .get("/", requireAccess("api_key.read"), async (c) => {
     const page = parseOr400(z.object(pageQuery), c.req.query(), "query");
     const rows = await c.var.store.listApiKeys(c.var.caller.tenant.id, { limit: page.limit, after: page.cursor });
     return c.json(pageOf(rows, page, (k) => [k.createdAt, k.id], apiKeyJson));
   })
-  .delete("/:id", async (c) => {
+  .delete("/:id", requireAccess("api_key.revoke", "id"), async (c) => {
     const id = c.req.param("id");
     const revoked = await c.var.store.revokeApiKey(c.var.caller.tenant.id, id, Date.now());
     if (!revoked) throw new ApiError("NOT_FOUND", `no active API key '${id}'`);

@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
-import { requireKey } from "../middleware/auth.ts";
+import { requireAccess } from "../middleware/auth.ts";
 import { routerStub } from "../series-stub.ts";
 import { parseOr400 } from "../validate.ts";
 
@@ -19,9 +19,9 @@ async function decide(c: Context<AppEnv>, approved: boolean) {
 
 /** Approval gates of workflow steps marked risky: people approve or deny them here, before they expire. */
 export const approvalRoutes = new Hono<AppEnv>()
-  .get("/", requireKey("read"), async (c) => {
+  .get("/", requireAccess("approval.read"), async (c) => {
     const { status } = parseOr400(z.object({ status: z.enum(["pending", "approved", "denied", "expired"]).optional() }), c.req.query(), "query");
     return c.json({ data: await routerOf(c).approvals(status), next_cursor: null });
   })
-  .post("/:id/approve", requireKey("admin"), (c) => decide(c, true))
-  .post("/:id/deny", requireKey("admin"), (c) => decide(c, false));
+  .post("/:id/approve", requireAccess("approval.decide", "id"), (c) => decide(c, true))
+  .post("/:id/deny", requireAccess("approval.decide", "id"), (c) => decide(c, false));

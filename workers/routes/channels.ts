@@ -8,7 +8,7 @@ import type { AppEnv } from "../app-env.ts";
 import type { ChannelRow } from "../db/store.ts";
 import { readConfig } from "../env.ts";
 import { ApiError } from "../errors.ts";
-import { requireKey } from "../middleware/auth.ts";
+import { requireAccess } from "../middleware/auth.ts";
 import { idempotency } from "../middleware/idempotency.ts";
 import { pageOf, pageQuery } from "../pagination.ts";
 import { readJson } from "../read-json.ts";
@@ -28,7 +28,7 @@ async function ownChannel(c: { var: AppEnv["Variables"]; req: { param(n: string)
 
 /** Channels: where notifications go. A webhook's signing secret is shown once, at creation and at rotation. */
 export const channelRoutes = new Hono<AppEnv>()
-  .post("/", requireKey("admin"), idempotency(), async (c) => {
+  .post("/", requireAccess("channel.create"), idempotency(), async (c) => {
     const parsed = parseChannel(await readJson(c), { production: readConfig(c.env).ENVIRONMENT === "production" });
     if (!parsed.ok) throw new ApiError("VALIDATION", parsed.reason, { errors: [{ path: "body", message: parsed.reason }] });
     const now = Date.now();
@@ -45,17 +45,17 @@ export const channelRoutes = new Hono<AppEnv>()
     await c.var.store.insertChannel(row.tenantId, row);
     return c.json({ ...channelJson(row), ...(secret ? { secret } : {}) }, 201);
   })
-  .get("/", requireKey("read"), async (c) => {
+  .get("/", requireAccess("channel.read"), async (c) => {
     const page = parseOr400(z.object(pageQuery), c.req.query(), "query");
     const rows = await c.var.store.listChannels(c.var.caller.tenant.id, { limit: page.limit, after: page.cursor });
     return c.json(pageOf(rows, page, (r) => [r.createdAt, r.id], channelJson));
   })
-  .get("/:id", requireKey("read"), async (c) => c.json(channelJson(await ownChannel(c))))
-  .delete("/:id", requireKey("admin"), async (c) => {
+  .get("/:id", requireAccess("channel.read", "id"), async (c) => c.json(channelJson(await ownChannel(c))))
+  .delete("/:id", requireAccess("channel.delete", "id"), async (c) => {
     if (!(await c.var.store.deleteChannel(c.var.caller.tenant.id, c.req.param("id")))) throw new ApiError("NOT_FOUND", `no channel '${c.req.param("id")}'`);
     return c.body(null, 204);
   })
-  .post("/:id/rotate-secret", requireKey("admin"), async (c) => {
+  .post("/:id/rotate-secret", requireAccess("channel.rotate_secret", "id"), async (c) => {
     const channel = await ownChannel(c);
     if (channel.type !== "webhook") throw new ApiError("VALIDATION", "only webhook channels have a signing secret", { errors: [{ path: "id", message: "not a webhook channel" }] });
     const { grace_s } = parseOr400(z.strictObject({ grace_s: z.number().int().min(0).max(7 * 86_400).default(86_400) }), (await c.req.text()) ? await readJson(c) : {}, "body");
@@ -64,7 +64,7 @@ export const channelRoutes = new Hono<AppEnv>()
     await c.var.store.setChannelSecrets(channel.tenantId, channel.id, rotateSecret(channel.secrets, secret, now, grace_s));
     return c.json({ ...channelJson(channel), secret, previous_secrets_expire_at: new Date(now + grace_s * 1000).toISOString() });
   })
-  .get("/:id/mail", requireKey("read"), async (c) => {
+  .get("/:id/mail", requireAccess("channel.read", "id"), async (c) => {
     // Email channels keep what they sent in R2: this is where local development reads it.
     const channel = await ownChannel(c);
     const listed = await c.env.ARCHIVE.list({ prefix: `mail/${channel.tenantId}/${channel.id}/`, limit: 100 });

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import type { DeliveryRow } from "../db/store.ts";
-import { requireKey } from "../middleware/auth.ts";
+import { requireAccess } from "../middleware/auth.ts";
 import { pageOf, pageQuery } from "../pagination.ts";
 import { parseOr400 } from "../validate.ts";
 
@@ -23,7 +23,7 @@ function deliveryJson(d: DeliveryRow) {
 }
 
 /** Every delivery attempt, newest first. */
-export const deliveryRoutes = new Hono<AppEnv>().get("/", requireKey("read"), async (c) => {
+export const deliveryRoutes = new Hono<AppEnv>().get("/", requireAccess("delivery.read"), async (c) => {
   const q = parseOr400(z.object({ anomaly_id: z.string().max(64).optional(), channel_id: z.string().max(64).optional(), ...pageQuery }), c.req.query(), "query");
   const rows = await c.var.store.listDeliveries(c.var.caller.tenant.id, { anomalyId: q.anomaly_id, channelId: q.channel_id }, { limit: q.limit, after: q.cursor });
   return c.json(pageOf(rows, q, (d) => [d.at, d.id], deliveryJson));

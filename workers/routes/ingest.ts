@@ -4,7 +4,7 @@ import type { GateDecision } from "../../durable-objects/tenant-gate.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { ingestPoints } from "../ingest.ts";
-import { requireKey } from "../middleware/auth.ts";
+import { requireAccess } from "../middleware/auth.ts";
 import { limitBody } from "../middleware/body-limit.ts";
 import { idempotency } from "../middleware/idempotency.ts";
 import { anomalyJson } from "../present.ts";
@@ -12,7 +12,7 @@ import { readJson } from "../read-json.ts";
 
 export const MAX_INGEST_BYTES = 5 * 1024 * 1024;
 
-export const ingestRoutes = new Hono<AppEnv>().post("/", requireKey("ingest"), limitBody(MAX_INGEST_BYTES), idempotency(), async (c) => {
+export const ingestRoutes = new Hono<AppEnv>().post("/", requireAccess("metric.ingest"), limitBody(MAX_INGEST_BYTES), idempotency(), async (c) => {
   const now = Date.now();
   const batch = validateBatch(await readJson(c), now);
   if (!batch.ok) {

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { DEFAULT_DETECTOR_CONFIG, MEMBER_NAMES, type DetectorConfig } from "../../src/detect/index.ts";
 import type { AppEnv } from "../app-env.ts";
-import { requireKey } from "../middleware/auth.ts";
+import { requireAccess } from "../middleware/auth.ts";
 import { configJson } from "../present.ts";
 import { metricParam } from "../query-params.ts";
 import { readJson } from "../read-json.ts";
@@ -23,12 +23,12 @@ const metricOf = (c: { req: { param(name: string): string } }) => parseOr400(z.o
 
 /** Per-metric detector settings; they apply to every tag set of the metric. */
 export const metricRoutes = new Hono<AppEnv>()
-  .get("/:metric/config", requireKey("read"), async (c) => {
+  .get("/:metric/config", requireAccess("metric.read", "metric"), async (c) => {
     const metric = metricOf(c);
     const config = await seriesStub(c.env, c.var.caller.tenant, metric).config();
     return c.json({ metric, config: configJson(config) });
   })
-  .put("/:metric/config", requireKey("admin"), async (c) => {
+  .put("/:metric/config", requireAccess("metric.update", "metric"), async (c) => {
     const metric = metricOf(c);
     const input = parseOr400(MetricConfig, await readJson(c), "body");
     const stub = seriesStub(c.env, c.var.caller.tenant, metric);

@@ -7,7 +7,7 @@ import type { AppEnv } from "../app-env.ts";
 import type { RuleRow } from "../db/store.ts";
 import { readConfig } from "../env.ts";
 import { ApiError } from "../errors.ts";
-import { requireKey } from "../middleware/auth.ts";
+import { requireAccess } from "../middleware/auth.ts";
 import { idempotency } from "../middleware/idempotency.ts";
 import { pageOf, pageQuery } from "../pagination.ts";
 import { readJson } from "../read-json.ts";
@@ -20,7 +20,7 @@ function ruleJson(r: RuleRow) {
 
 /** Alert rules: which anomalies go to which channels, grouped how (API.md, Alerting). */
 export const ruleRoutes = new Hono<AppEnv>()
-  .post("/", requireKey("admin"), idempotency(), async (c) => {
+  .post("/", requireAccess("rule.create"), idempotency(), async (c) => {
     const definition = parseOr400(RuleSchema.strict(), await readJson(c), "body");
     const tenantId = c.var.caller.tenant.id;
     const stepChannels = (definition.steps ?? []).flatMap((step) => ("channel" in step ? [step.channel] : []));
@@ -35,12 +35,12 @@ export const ruleRoutes = new Hono<AppEnv>()
     await c.var.store.insertRule(tenantId, row);
     return c.json(ruleJson(row), 201);
   })
-  .get("/", requireKey("read"), async (c) => {
+  .get("/", requireAccess("rule.read"), async (c) => {
     const page = parseOr400(z.object(pageQuery), c.req.query(), "query");
     const rows = await c.var.store.listRules(c.var.caller.tenant.id, { limit: page.limit, after: page.cursor });
     return c.json(pageOf(rows, page, (r) => [r.createdAt, r.id], ruleJson));
   })
-  .get("/:id/stats", requireKey("read"), async (c) => {
+  .get("/:id/stats", requireAccess("rule.read", "id"), async (c) => {
     const rule = await c.var.store.getRule(c.var.caller.tenant.id, c.req.param("id"));
     if (!rule) throw new ApiError("NOT_FOUND", `no rule '${c.req.param("id")}'`);
     const router = routerStub(c.env, rule.tenantId);
@@ -51,12 +51,12 @@ export const ruleRoutes = new Hono<AppEnv>()
       runs: stats.runs,
     });
   })
-  .get("/:id", requireKey("read"), async (c) => {
+  .get("/:id", requireAccess("rule.read", "id"), async (c) => {
     const rule = await c.var.store.getRule(c.var.caller.tenant.id, c.req.param("id"));
     if (!rule) throw new ApiError("NOT_FOUND", `no rule '${c.req.param("id")}'`);
     return c.json(ruleJson(rule));
   })
-  .delete("/:id", requireKey("admin"), async (c) => {
+  .delete("/:id", requireAccess("rule.delete", "id"), async (c) => {
     if (!(await c.var.store.deleteRule(c.var.caller.tenant.id, c.req.param("id")))) throw new ApiError("NOT_FOUND", `no rule '${c.req.param("id")}'`);
     return c.body(null, 204);
   });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { canonicalTagKey } from "../../src/ingest/points.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
-import { requireKey } from "../middleware/auth.ts";
+import { requireAccess } from "../middleware/auth.ts";
 import { pageOf, pageQuery } from "../pagination.ts";
 import { seriesJson } from "../present.ts";
 import { metricParam, tagsFromQuery, timeParam } from "../query-params.ts";
@@ -20,7 +20,7 @@ const ReadPoints = z.object({
 });
 
 export const seriesRoutes = new Hono<AppEnv>()
-  .use(requireKey("read"))
+  .use(requireAccess("metric.read"))
   .get("/", async (c) => {
     const q = parseOr400(ListSeries, c.req.query(), "query");
     const rows = await c.var.store.listSeries(c.var.caller.tenant.id, { limit: q.limit, after: q.cursor }, q.metric);

@@ -5,7 +5,7 @@ import { randomId } from "../../src/ids.ts";
 import type { AppEnv } from "../app-env.ts";
 import type { SilenceRow } from "../db/store.ts";
 import { ApiError } from "../errors.ts";
-import { requireKey } from "../middleware/auth.ts";
+import { requireAccess } from "../middleware/auth.ts";
 import { idempotency } from "../middleware/idempotency.ts";
 import { pageOf, pageQuery } from "../pagination.ts";
 import { readJson } from "../read-json.ts";
@@ -33,28 +33,28 @@ function silenceJson(s: SilenceRow, now: number) {
 
 /** Silences mute matching alerts for a while; deleting one expires it now. */
 export const silenceRoutes = new Hono<AppEnv>()
-  .post("/", requireKey("admin"), idempotency(), async (c) => {
+  .post("/", requireAccess("silence.create"), idempotency(), async (c) => {
     const body = parseOr400(SilenceBody, await readJson(c), "body");
     const now = Date.now();
-    const parsed = parseSilence({ ...body, starts_at: body.starts_at ?? now, created_by: body.created_by ?? `api-key:${c.var.caller.keyId}` });
+    const parsed = parseSilence({ ...body, starts_at: body.starts_at ?? now, created_by: body.created_by ?? c.var.caller.actor });
     if (!parsed.ok) throw new ApiError("VALIDATION", parsed.reason, { errors: [{ path: "body", message: parsed.reason }] });
     const s = parsed.silence;
     const row: SilenceRow = { id: randomId("sil"), tenantId: c.var.caller.tenant.id, matchers: s.matchers, startsAt: s.starts_at, endsAt: s.ends_at, comment: s.comment, createdBy: s.created_by, createdAt: now };
     await c.var.store.insertSilence(row.tenantId, row);
     return c.json(silenceJson(row, now), 201);
   })
-  .get("/", requireKey("read"), async (c) => {
+  .get("/", requireAccess("silence.read"), async (c) => {
     const page = parseOr400(z.object(pageQuery), c.req.query(), "query");
     const rows = await c.var.store.listSilences(c.var.caller.tenant.id, { limit: page.limit, after: page.cursor });
     const now = Date.now();
     return c.json(pageOf(rows, page, (s) => [s.createdAt, s.id], (s) => silenceJson(s, now)));
   })
-  .get("/:id", requireKey("read"), async (c) => {
+  .get("/:id", requireAccess("silence.read", "id"), async (c) => {
     const silence = await c.var.store.getSilence(c.var.caller.tenant.id, c.req.param("id"));
     if (!silence) throw new ApiError("NOT_FOUND", `no silence '${c.req.param("id")}'`);
     return c.json(silenceJson(silence, Date.now()));
   })
-  .delete("/:id", requireKey("admin"), async (c) => {
+  .delete("/:id", requireAccess("silence.delete", "id"), async (c) => {
     const id = c.req.param("id");
     if (!(await c.var.store.expireSilence(c.var.caller.tenant.id, id, Date.now()))) throw new ApiError("NOT_FOUND", `no live silence '${id}'`);
     return c.body(null, 204);

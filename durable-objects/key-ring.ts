@@ -1,0 +1,62 @@
+import { DurableObject } from "cloudflare:workers";
+import { exportPublicJwk, generateEs256KeyPair, jwkThumbprint, type PublicJwk } from "../src/audit/index.ts";
+import { migrateSqlite } from "./sqlite-migrations.ts";
+
+const MIGRATIONS = [`CREATE TABLE keys (kid TEXT PRIMARY KEY, private_jwk TEXT NOT NULL, public_jwk TEXT NOT NULL, created_at INTEGER NOT NULL)`] as const;
+
+/** The key that signs now: a P-256 private JWK and its kid. */
+export interface SigningKey {
+  kid: string;
+  privateJwk: JsonWebKey;
+}
+
+/**
+ * One for all of Ayvlo: the ES256 keys that sign session tokens and audit
+ * checkpoints. The newest key signs; every key stays published in the JWKS so
+ * that old checkpoints still verify offline. Rotation adds a key, it never
+ * removes one.
+ */
+export class KeyRing extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    migrateSqlite(ctx.storage.sql, MIGRATIONS);
+  }
+
+  /** The newest key, created on first use. */
+  async signingKey(): Promise<SigningKey> {
+    const row = this.newest() ?? (await this.ctx.blockConcurrencyWhile(async () => this.newest() ?? (await this.addKey())));
+    return { kid: row.kid, privateJwk: JSON.parse(row.private_jwk) as JsonWebKey };
+  }
+
+  /** Every public key, newest first (the JWKS). */
+  async publicKeys(): Promise<PublicJwk[]> {
+    if (!this.newest()) await this.signingKey();
+    return this.ctx.storage.sql
+      .exec<{ public_jwk: string }>("SELECT public_jwk FROM keys ORDER BY created_at DESC, kid")
+      .toArray()
+      .map((r) => JSON.parse(r.public_jwk) as PublicJwk);
+  }
+
+  /** Adds a new signing key; tokens signed by older keys stay valid until they expire. */
+  async rotate(): Promise<{ kid: string }> {
+    const row = await this.ctx.blockConcurrencyWhile(() => this.addKey());
+    return { kid: row.kid };
+  }
+
+  private newest() {
+    return this.ctx.storage.sql.exec<{ kid: string; private_jwk: string }>("SELECT kid, private_jwk FROM keys ORDER BY created_at DESC, kid LIMIT 1").toArray()[0];
+  }
+
+  private async addKey() {
+    const pair = await generateEs256KeyPair(true);
+    const publicPart = await exportPublicJwk(pair.publicKey, "pending");
+    const kid = await jwkThumbprint(publicPart);
+    const privateJwk = (await crypto.subtle.exportKey("jwk", pair.privateKey)) as JsonWebKey;
+    const publicJwk: PublicJwk = { ...publicPart, kid };
+    // Keys created in the same millisecond still order: created_at is strictly increasing.
+    const last = this.ctx.storage.sql.exec<{ at: number | null }>("SELECT MAX(created_at) AS at FROM keys").one().at ?? 0;
+    const createdAt = Math.max(Date.now(), last + 1);
+    this.ctx.storage.sql.exec("INSERT INTO keys (kid, private_jwk, public_jwk, created_at) VALUES (?, ?, ?, ?)", kid, JSON.stringify({ ...privateJwk, kid }), JSON.stringify(publicJwk), createdAt);
+    return { kid, private_jwk: JSON.stringify({ ...privateJwk, kid }) };
+  }
+}

@@ -1,0 +1,67 @@
+import { Hono } from "hono";
+import { drizzle } from "drizzle-orm/d1";
+import { z } from "zod";
+import { hashPassword } from "../../src/auth/index.ts";
+import { randomId } from "../../src/ids.ts";
+import type { AppEnv } from "../app-env.ts";
+import { audited } from "../audit.ts";
+import { findUserByEmail, type UserRow } from "../db/accounts.ts";
+import { tenants } from "../db/schema.ts";
+import { users } from "../db/schema-trust.ts";
+import { ApiError } from "../errors.ts";
+import { tenantJson, userJson } from "../present.ts";
+import { readJson } from "../read-json.ts";
+import { startSession } from "../sessions.ts";
+import { parseOr400 } from "../validate.ts";
+
+export const Email = z.email({ error: "email must be an email address" }).max(254, "email must be at most 254 characters").transform((e) => e.toLowerCase());
+export const Password = z.string({ error: "password is required" }).min(12, "password must be at least 12 characters").max(256, "password must be at most 256 characters");
+
+const Signup = z.strictObject({
+  email: Email,
+  password: Password,
+  tenant_name: z.string({ error: "tenant_name is required" }).trim().min(1, "tenant_name must not be empty").max(200, "tenant_name must be at most 200 characters"),
+  name: z.string().trim().min(1).max(200).optional(),
+  region: z.enum(["us", "eu"], { error: 'region must be "us" or "eu"' }).default("us"),
+});
+
+/** Accounts: signup (a tenant and its owner), and the session routes. */
+export const authRoutes = new Hono<AppEnv>().post("/signup", async (c) => {
+  const input = parseOr400(Signup, await readJson(c), "body");
+  const db = drizzle(c.env.DB);
+  if (await findUserByEmail(db, input.email)) throw new ApiError("CONFLICT", "an account with this email already exists; log in instead");
+  const now = Date.now();
+  const tenant = { id: randomId("ten"), name: input.tenant_name, region: input.region, plan: "free" as const, createdAt: now };
+  const user: UserRow = {
+    id: randomId("usr"),
+    tenantId: tenant.id,
+    email: input.email,
+    name: input.name ?? null,
+    role: "owner",
+    status: "active",
+    passwordHash: await hashPassword(input.password),
+    sessionVersion: 0,
+    totpSecret: null,
+    totpEnabled: false,
+    totpLastStep: null,
+    recoveryHashes: [],
+    createdAt: now,
+    erasedAt: null,
+  };
+  try {
+    await audited(
+      c.env,
+      tenant.id,
+      [
+        { actor: `user:${user.id}`, action: "tenant.create", target: `tenant:${tenant.id}`, data: { region: tenant.region, plan: tenant.plan } },
+        { actor: `user:${user.id}`, action: "user.signup", target: `user:${user.id}`, data: { role: "owner" }, personal: { subject: `user:${user.id}`, fields: { email: user.email, name: user.name } } },
+      ],
+      [db.insert(tenants).values(tenant), db.insert(users).values(user)],
+    );
+  } catch (error) {
+    if (String(error).includes("UNIQUE")) throw new ApiError("CONFLICT", "an account with this email already exists; log in instead");
+    throw error;
+  }
+  const session = await startSession(c, user, ["pwd"]);
+  return c.json({ user: userJson(user), tenant: tenantJson(tenant), session }, 201);
+});
