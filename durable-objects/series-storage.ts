@@ -115,6 +115,27 @@ export function saveTagSet(sql: SqlStorage, live: LiveTagSet, block: BlockWriter
   if (snapshotDue) sql.exec("UPDATE tag_sets SET detector = ? WHERE tag_key = ?", JSON.stringify(live.detector.snapshot()), live.key);
 }
 
+/**
+ * Retention: drops whole blocks that end before `cutoff`, but never one the
+ * detector's replay still needs (points after its last snapshot). Returns the
+ * points dropped per tag set.
+ */
+export function pruneBlocks(sql: SqlStorage, cutoff: number): Map<string, number> {
+  const dropped = new Map<string, number>();
+  const sets = sql.exec<{ tag_key: string; snapshot_ts: number | null }>("SELECT tag_key, snapshot_ts FROM tag_sets").toArray();
+  for (const { tag_key: tagKey, snapshot_ts: snapshotTs } of sets) {
+    if (snapshotTs === null) continue;
+    // Replay starts after snapshot_ts: a block ending at or before it is not needed.
+    const where = "tag_key = ? AND last_ts < ? AND last_ts <= ?";
+    const old = sql.exec<{ n: number | null }>(`SELECT SUM(count) AS n FROM blocks WHERE ${where}`, tagKey, cutoff, snapshotTs).one().n ?? 0;
+    if (old === 0) continue;
+    sql.exec(`DELETE FROM blocks WHERE ${where}`, tagKey, cutoff, snapshotTs);
+    sql.exec("UPDATE tag_sets SET stored = stored - ? WHERE tag_key = ?", old, tagKey);
+    dropped.set(tagKey, old);
+  }
+  return dropped;
+}
+
 /** Drops the oldest blocks until at most RETAINED_POINTS remain; returns the new count. */
 function trimBlocks(sql: SqlStorage, tagKey: string, stored: number): number {
   for (const block of sql.exec<{ id: number; count: number }>("SELECT id, count FROM blocks WHERE tag_key = ? ORDER BY id", tagKey).toArray()) {

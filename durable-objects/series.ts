@@ -150,6 +150,18 @@ export class Series extends DurableObject<Env> {
     return { found: true, points: storage.readPoints(sql, tagKey, from, to).slice(0, limit) };
   }
 
+  /** Retention: forgets stored points older than `cutoff` (epoch ms); returns how many. */
+  async prune(cutoff: number): Promise<{ points: number }> {
+    const dropped = this.ctx.storage.transactionSync(() => storage.pruneBlocks(this.ctx.storage.sql, cutoff));
+    let points = 0;
+    for (const [tagKey, n] of dropped) {
+      points += n;
+      const live = this.live.get(tagKey);
+      if (live) live.stored -= n;
+    }
+    return { points };
+  }
+
   /** Drains the outbox to D1 and the events queue, and changed stats to D1; retries with full-jitter backoff. */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
