@@ -29,6 +29,7 @@ const ROUTES: Record<string, RouteCase> = {
   "GET /health": { access: "public", request: () => ({ path: "/health" }), foreign: "n/a" },
   "GET /.well-known/jwks.json": { access: "public", request: () => ({ path: "/.well-known/jwks.json" }), foreign: "n/a" },
   "POST /v1/auth/signup": { access: "public", request: () => ({ path: "/v1/auth/signup", body: {} }), foreign: "n/a" },
+  "POST /v1/admin/signing-keys/rotate": { access: "operator", request: () => ({ path: "/v1/admin/signing-keys/rotate" }), foreign: "n/a" },
   "POST /v1/admin/tenants": { access: "operator", request: () => ({ path: "/v1/admin/tenants", body: { name: "x" } }), foreign: "n/a" },
   "POST /v1/api-keys": { access: "admin", request: () => ({ path: "/v1/api-keys", body: { scopes: ["read"] } }), foreign: "n/a" },
   "GET /v1/api-keys": { access: "admin", request: () => ({ path: "/v1/api-keys" }), foreign: "own-only" },

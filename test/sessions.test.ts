@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { genesisHead, verifyChain, type AuditEntry } from "../src/audit/index.ts";
-import { call, callAs, cookiesOf, signup } from "./helpers.ts";
+import { ADMIN_TOKEN, call, callAs, cookiesOf, signup } from "./helpers.ts";
 
 async function chainOf(tenantId: string): Promise<AuditEntry[]> {
   const { results } = await env.DB.prepare("SELECT seq, at, actor, action, target, data, prev_hash, hash FROM audit_log WHERE tenant_id = ? ORDER BY seq").bind(tenantId).all<AuditEntry & { data: string }>();
@@ -79,5 +79,20 @@ describe("signup and the session cookie", () => {
     expect(JSON.stringify(entries)).not.toContain(s.email);
     const personal = await env.DB.prepare("SELECT fields FROM audit_personal WHERE tenant_id = ?").bind(s.tenantId).first<{ fields: string }>();
     expect(JSON.parse(personal!.fields).email).toBe(s.email);
+  });
+
+  it("rotates the signing key: new sessions carry the new kid, sessions signed before still work", async () => {
+    const before = await signup();
+    const kidOf = (s: { cookie: string }) => decodeProtectedHeader(/__Host-ayvlo_session=([^;]+)/.exec(s.cookie)![1]!).kid;
+    expect((await call("POST", "/v1/admin/signing-keys/rotate", { key: "not-the-operator-token" })).status).toBe(401);
+    const rotated = await call("POST", "/v1/admin/signing-keys/rotate", { key: ADMIN_TOKEN });
+    expect(rotated.status).toBe(201);
+    const { kid, jwks } = await rotated.json<{ kid: string; jwks: { keys: Array<{ kid: string }> } }>();
+    expect(kid).not.toBe(kidOf(before));
+    expect(jwks.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([kid, kidOf(before)]));
+    const after = await signup();
+    expect(kidOf(after)).toBe(kid);
+    expect((await callAs(before, "GET", "/v1/series")).status).toBe(200);
+    expect((await callAs(after, "GET", "/v1/series")).status).toBe(200);
   });
 });

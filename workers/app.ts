@@ -17,6 +17,7 @@ import { ingestRoutes } from "./routes/ingest.ts";
 import { metricRoutes } from "./routes/metrics.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { seriesRoutes } from "./routes/series.ts";
+import { signingKeyRoutes } from "./routes/signing-keys.ts";
 import { silenceRoutes } from "./routes/silences.ts";
 import { wellKnownRoutes } from "./routes/well-known.ts";
 
@@ -29,6 +30,7 @@ export const app = new Hono<AppEnv>()
   })
   .route("/health", healthRoutes)
   .route("/.well-known", wellKnownRoutes)
+  .route("/v1/admin/signing-keys", signingKeyRoutes)
   .route("/v1/admin", adminRoutes)
   .route("/v1/auth", authRoutes)
   .route("/v1/api-keys", apiKeyRoutes)
