@@ -7,12 +7,20 @@
  * Options: --out <dir> also writes every detector's CSVs in NAB layout
  * (to cross-check with tools/nab_score.py); --only <name> runs one detector;
  * --per-file adds a per-file breakdown; --no-write skips bench/results.
+ *
+ * Experiment mode (implies --no-write): --tuning '<json>' overrides fields of
+ * the ensemble's DEFAULT_TUNING (objects such as `weights` are merged);
+ * --seeds 1,2,3 runs the ensemble once per detector seed and reports the mean;
+ * --halves also scores the alphabetically odd and even files separately (each
+ * half with its own optimal threshold), a check that a gain is not one file's,
+ * and the real (non-artificial) files alone;
+ * --brief prints only the summary lines.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createRollingRobustZ, createRollingZ } from "../src/detect/baselines.ts";
-import { DEFAULT_DETECTOR_CONFIG } from "../src/detect/index.ts";
-import { scoreSeries } from "../src/detect/run.ts";
+import { createEnsemble, DEFAULT_TUNING, type Tuning } from "../src/detect/ensemble.ts";
+import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from "../src/detect/index.ts";
 import { categoryScores, formatScoredCsv, NAB_PROFILES, nabScores, parseNabCsv, parseNabTime, PROFILE_ORDER, type NabSeries, type ProfileName, type ScoredFile } from "../src/nab/index.ts";
 
 const repo = resolve(import.meta.dirname, "..");
@@ -25,7 +33,31 @@ const nabDir = resolve(opt("--nab") ?? process.env.NAB_DIR ?? join(repo, "..", "
 const outDir = opt("--out");
 const only = opt("--only");
 const perFile = args.includes("--per-file");
-const write = !args.includes("--no-write");
+const tuningArg = opt("--tuning");
+const seedsArg = opt("--seeds");
+const halves = args.includes("--halves");
+const brief = args.includes("--brief");
+const experiment = !!(tuningArg || seedsArg || halves);
+const write = !args.includes("--no-write") && !experiment;
+
+function mergeTuning(base: Tuning, over: Record<string, unknown>): Tuning {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = v && typeof v === "object" && !Array.isArray(v) && b && typeof b === "object" ? { ...(b as object), ...(v as object) } : v;
+  }
+  return out as unknown as Tuning;
+}
+const tuning = tuningArg ? mergeTuning(DEFAULT_TUNING, JSON.parse(tuningArg) as Record<string, unknown>) : DEFAULT_TUNING;
+const seeds = seedsArg ? seedsArg.split(",").map(Number) : [undefined];
+
+/** Scores a series causally, one point at a time, as the Series Durable Object does. */
+function runEnsemble(times: number[], values: number[], config: DetectorConfig): number[] {
+  const det = createEnsemble(config, null, tuning);
+  const out = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = det.update(times[i]!, values[i]!).score;
+  return out;
+}
 
 interface NabFile {
   rel: string;
@@ -51,7 +83,11 @@ function loadNab(dir: string): NabFile[] {
 
 type Runner = (f: NabFile) => number[];
 const detectors: Array<{ name: string; label: string; run: Runner }> = [
-  { name: "ayvlo", label: "Ayvlo ensemble (default config)", run: (f) => scoreSeries(f.series.times, f.series.values, DEFAULT_DETECTOR_CONFIG) },
+  ...seeds.map((seed) => ({
+    name: seed === undefined ? "ayvlo" : `ayvlo-s${seed}`,
+    label: seed === undefined ? "Ayvlo ensemble (default config)" : `Ayvlo ensemble (seed ${seed})`,
+    run: (f: NabFile) => runEnsemble(f.series.times, f.series.values, seed === undefined ? DEFAULT_DETECTOR_CONFIG : { ...DEFAULT_DETECTOR_CONFIG, seed }),
+  })),
   {
     name: "rollingz",
     label: "rolling mean/std z-score (window 1024)",
@@ -73,7 +109,7 @@ const detectors: Array<{ name: string; label: string; run: Runner }> = [
 const files = loadNab(nabDir);
 const totalPoints = files.reduce((s, f) => s + f.series.values.length, 0);
 const results: Array<{ name: string; label: string; scored: ScoredFile[]; secs: number }> = [];
-for (const det of detectors.filter((d) => !only || d.name === only)) {
+for (const det of detectors.filter((d) => !only || d.name === only || (only === "ayvlo" && d.name.startsWith("ayvlo")))) {
   const t0 = performance.now();
   const scored: ScoredFile[] = files.map((f, k) => {
     if (process.stderr.isTTY) process.stderr.write(`\r${det.name}: ${k + 1}/${files.length} ${f.rel}`.padEnd(90));
@@ -137,7 +173,23 @@ if (perFile) {
 lines.push("");
 lines.push(`Run time: ${results.map((r) => `${r.name} ${r.secs.toFixed(1)} s`).join(", ")} (Node ${process.version}).`);
 const text = lines.join("\n") + "\n";
-process.stdout.write(text);
+if (!brief) process.stdout.write(text);
+if (experiment) {
+  const ours = results.filter((r) => r.name.startsWith("ayvlo"));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const summary = (pick: (r: (typeof results)[number]) => ScoredFile[]) => {
+    const e = ours.map((r) => nabScores(pick(r)));
+    return PROFILE_ORDER.map((p) => mean(e.map((x) => x[p].normalized)).toFixed(2)).join(" / ");
+  };
+  const e0 = evals.get(ours[0]!.name)!.standard;
+  console.log(`experiment ${tuningArg ?? "{}"}: all ${summary((r) => r.scored)} (TP/FN/FP ${e0.windowsDetected}/${e0.windowsMissed}/${e0.fpRows}${ours.length > 1 ? `, mean of ${ours.length} seeds` : ""})`);
+  if (halves) {
+    console.log(`  odd files ${summary((r) => r.scored.filter((_, i) => i % 2 === 1))}`);
+    console.log(`  even files ${summary((r) => r.scored.filter((_, i) => i % 2 === 0))}`);
+    // The held-out split is real data only: the artificial files can flatter a change that will not carry over.
+    console.log(`  real files ${summary((r) => r.scored.filter((f) => f.name.startsWith("real")))}`);
+  }
+}
 if (write) {
   mkdirSync(join(repo, "bench", "results"), { recursive: true });
   writeFileSync(join(repo, "bench", "results", "nab.md"), text);
