@@ -8,6 +8,7 @@ import { adminRoutes } from "./routes/admin.ts";
 import { anomalyRoutes } from "./routes/anomalies.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { benchRoutes } from "./routes/bench.ts";
 import { channelRoutes } from "./routes/channels.ts";
@@ -41,6 +42,7 @@ export const app = new Hono<AppEnv>()
   .route("/v1/deliveries", deliveryRoutes)
   .route("/v1/rules", ruleRoutes)
   .route("/v1/silences", silenceRoutes)
+  .route("/v1/audit", auditRoutes)
   .use("/v1/_bench/*", async (c, next) => {
     if (readConfig(c.env).AYVLO_BENCH_ROUTES !== "1") throw new ApiError("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`);
     await next();
