@@ -1,8 +1,6 @@
-import { drizzle } from "drizzle-orm/d1";
 import { genesisHead, signCheckpoint, verifyChain, type ChainFault, type ChainHead } from "../src/audit/index.ts";
 import { auditStub } from "./audit.ts";
-import { checkpointHeads, listAuditEntries, tenantHeadsPage } from "./db/audit.ts";
-import { auditCheckpoints } from "./db/schema-trust.ts";
+import { checkpointHeads, insertCheckpoint, listAuditEntries, tenantHeadsPage } from "./db/audit.ts";
 import { currentSigningKey } from "./keys.ts";
 import { log } from "./log.ts";
 
@@ -18,12 +16,11 @@ export type TenantChainVerification = { ok: true; head: ChainHead; checked: numb
  * with the head a checkpoint signed, and a tail cut below a checkpoint shows.
  */
 export async function verifyTenantChain(env: Env, tenantId: string, pageSize = VERIFY_PAGE): Promise<TenantChainVerification> {
-  const db = drizzle(env.DB);
-  const anchors = await checkpointHeads(db, tenantId);
+  const anchors = await checkpointHeads(env.DB, tenantId);
   let head = await genesisHead(tenantId);
   let checked = 0;
   for (;;) {
-    const page = await listAuditEntries(db, tenantId, head.seq, pageSize);
+    const page = await listAuditEntries(env.DB, tenantId, head.seq, pageSize);
     const last = page.length < pageSize;
     // Each page is checked against the anchors it covers; the last one against every anchor left (a truncated tail).
     const upTo = last ? Infinity : page[page.length - 1]!.seq;
@@ -42,7 +39,6 @@ export async function verifyTenantChain(env: Env, tenantId: string, pageSize = V
  * it in audit_checkpoints. A checkpoint is about the chain, not in it.
  */
 export async function writeCheckpoints(env: Env, now = Date.now()): Promise<{ signed: number; tenants: number }> {
-  const db = drizzle(env.DB);
   let after = "";
   let signed = 0;
   let tenants = 0;
@@ -58,7 +54,7 @@ export async function writeCheckpoints(env: Env, now = Date.now()): Promise<{ si
         const jws = await signCheckpoint(t.id, head, now, key, kid);
         const r2Key = `audit/${t.id}/checkpoints/${head.seq}-${now}.jws`;
         await env.ARCHIVE.put(r2Key, jws, { httpMetadata: { contentType: "application/jose" }, customMetadata: { tenant_id: t.id, seq: String(head.seq), hash: head.hash } });
-        await db.insert(auditCheckpoints).values({ tenantId: t.id, seq: head.seq, hash: head.hash, at: now, jws, r2Key }).onConflictDoNothing();
+        await insertCheckpoint(env.DB, { tenantId: t.id, seq: head.seq, hash: head.hash, at: now, jws, r2Key });
         signed++;
       } catch (error) {
         // One tenant's failure must not stop the others; the next hour retries it.

@@ -5,7 +5,7 @@ import { log } from "./log.ts";
 export const CRONS = { checkpoints: "0 * * * *", retention: "17 3 * * *" } as const;
 
 /** The Worker's cron entry: one job per schedule. */
-export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
+export async function runScheduled(controller: ScheduledController, env: Env, _ctx?: ExecutionContext): Promise<void> {
   switch (controller.cron) {
     case CRONS.checkpoints:
       await writeCheckpoints(env, Math.floor(controller.scheduledTime));

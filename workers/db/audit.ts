@@ -1,7 +1,9 @@
 import { and, asc, eq, gt } from "drizzle-orm";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { drizzle } from "drizzle-orm/d1";
 import type { AuditEntry, JsonObject } from "../../src/audit/index.ts";
 import { auditCheckpoints, auditLog } from "./schema-trust.ts";
+
+// Callers pass the D1 binding (only workers/db speaks drizzle).
 
 // Reads of the audit chain and its checkpoints, tenant first. The AuditLog DO
 // is the only writer of audit_log; checkpoints are written by the hourly cron.
@@ -9,8 +11,8 @@ import { auditCheckpoints, auditLog } from "./schema-trust.ts";
 export type CheckpointRow = typeof auditCheckpoints.$inferSelect;
 
 /** Entries after `afterSeq`, in seq order, exactly as stored (data parsed back from its canonical text). */
-export async function listAuditEntries(db: DrizzleD1Database, tenantId: string, afterSeq: number, limit: number): Promise<AuditEntry[]> {
-  const rows = await db
+export async function listAuditEntries(d1: D1Database, tenantId: string, afterSeq: number, limit: number): Promise<AuditEntry[]> {
+  const rows = await drizzle(d1)
     .select()
     .from(auditLog)
     .where(and(eq(auditLog.tenantId, tenantId), gt(auditLog.seq, afterSeq)))
@@ -29,8 +31,8 @@ function parseData(text: string): JsonObject {
 }
 
 /** Checkpoints after `afterAt` (epoch ms), oldest first. */
-export function listCheckpoints(db: DrizzleD1Database, tenantId: string, afterAt: number, limit: number): Promise<CheckpointRow[]> {
-  return db
+export function listCheckpoints(d1: D1Database, tenantId: string, afterAt: number, limit: number): Promise<CheckpointRow[]> {
+  return drizzle(d1)
     .select()
     .from(auditCheckpoints)
     .where(and(eq(auditCheckpoints.tenantId, tenantId), gt(auditCheckpoints.at, afterAt)))
@@ -39,8 +41,8 @@ export function listCheckpoints(db: DrizzleD1Database, tenantId: string, afterAt
 }
 
 /** Every checkpointed head of the tenant: `seq → hash` (one small row per hour at most). */
-export async function checkpointHeads(db: DrizzleD1Database, tenantId: string): Promise<Array<{ seq: number; hash: string }>> {
-  return db.select({ seq: auditCheckpoints.seq, hash: auditCheckpoints.hash }).from(auditCheckpoints).where(eq(auditCheckpoints.tenantId, tenantId)).orderBy(asc(auditCheckpoints.seq));
+export async function checkpointHeads(d1: D1Database, tenantId: string): Promise<Array<{ seq: number; hash: string }>> {
+  return drizzle(d1).select({ seq: auditCheckpoints.seq, hash: auditCheckpoints.hash }).from(auditCheckpoints).where(eq(auditCheckpoints.tenantId, tenantId)).orderBy(asc(auditCheckpoints.seq));
 }
 
 /**
@@ -58,4 +60,9 @@ export async function tenantHeadsPage(d1: D1Database, afterId: string, limit: nu
     .bind(afterId, limit)
     .all<{ id: string; headSeq: number; checkpointSeq: number }>();
   return results;
+}
+
+/** Lists a signed head (idempotent: one checkpoint per tenant and time). */
+export async function insertCheckpoint(d1: D1Database, row: CheckpointRow): Promise<void> {
+  await drizzle(d1).insert(auditCheckpoints).values(row).onConflictDoNothing();
 }

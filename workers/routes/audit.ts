@@ -1,4 +1,3 @@
-import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AuditEntry } from "../../src/audit/index.ts";
@@ -25,7 +24,7 @@ export const auditRoutes = new Hono<AppEnv>()
   .get("/", requireAccess("audit.read"), async (c) => {
     const q = parseOr400(ListEntries, c.req.query(), "query");
     const after = q.cursor ?? q.after_seq ?? 0;
-    const rows = await listAuditEntries(drizzle(c.env.DB), c.var.caller.tenant.id, after, q.limit + 1);
+    const rows = await listAuditEntries(c.env.DB, c.var.caller.tenant.id, after, q.limit + 1);
     const kept = rows.slice(0, q.limit);
     return c.json({ data: kept.map(entryJson), next_cursor: rows.length > q.limit ? String(kept[kept.length - 1]!.seq) : null });
   })
@@ -35,7 +34,7 @@ export const auditRoutes = new Hono<AppEnv>()
   })
   .get("/checkpoints", requireAccess("audit.read"), async (c) => {
     const q = parseOr400(ListCheckpoints, c.req.query(), "query");
-    const rows = await listCheckpoints(drizzle(c.env.DB), c.var.caller.tenant.id, q.cursor ?? -1, q.limit + 1);
+    const rows = await listCheckpoints(c.env.DB, c.var.caller.tenant.id, q.cursor ?? -1, q.limit + 1);
     const kept = rows.slice(0, q.limit);
     return c.json({
       data: kept.map((r) => ({ seq: r.seq, hash: r.hash, at: new Date(r.at).toISOString(), at_ms: r.at, jws: r.jws, r2_key: r.r2Key })),
