@@ -50,6 +50,11 @@ export async function writeCheckpoints(env: Env, now = Date.now()): Promise<{ si
       try {
         // The writer's head, not the table's: the DO is the chain's authority.
         const head = await auditStub(env, t.id).current(t.id);
+        if (head.seq <= t.checkpointSeq) {
+          // Behind a head already signed: never sign a shorter chain (verify will name what is missing).
+          log("warn", "audit.checkpoint_behind", { tenant_id: t.id, head_seq: head.seq, checkpoint_seq: t.checkpointSeq });
+          continue;
+        }
         const { kid, key } = await currentSigningKey(env);
         const jws = await signCheckpoint(t.id, head, now, key, kid);
         const r2Key = `audit/${t.id}/checkpoints/${head.seq}-${now}.jws`;
