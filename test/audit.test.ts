@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { entryHash, verifyChain, verifyCheckpoint, genesisHead, type AuditEntry, type Jwks } from "../src/audit/index.ts";
 import { auditStub } from "../workers/audit.ts";
 import worker from "../workers/index.ts";
+import { verifyAuditOffline } from "../scripts/verify-audit.ts";
 import { call, callAs, signup, type TestSession } from "./helpers.ts";
 
 type Verify = { ok: boolean; head: { seq: number; hash: string }; first_bad_seq?: number; reason?: string; checked: number };
@@ -194,5 +195,22 @@ describe("hourly signed checkpoints", () => {
     const intruder = await signup();
     const text = await (await callAs(intruder, "GET", "/v1/audit/checkpoints")).text();
     expect(text).not.toContain(owner.tenantId);
+  });
+});
+
+describe("the offline verifier over what the API serves", () => {
+  it("verifies the downloaded entries, checkpoints and JWKS, and names the first bad seq after an edit", async () => {
+    const s = await chainOf(5);
+    await hourlyCron();
+    const download = async () => ({
+      tenantId: s.tenantId,
+      entries: await (await callAs(s, "GET", "/v1/audit?limit=1000")).text(),
+      checkpoints: await (await callAs(s, "GET", "/v1/audit/checkpoints")).text(),
+      jwks: await (await call("GET", "/.well-known/jwks.json")).text(),
+    });
+    const good = await verifyAuditOffline(await download());
+    expect(good).toMatchObject({ ok: true, head: { seq: 5 }, entries: 5, checkpoints: 1 });
+    await env.DB.prepare("UPDATE audit_log SET target = 'rule:elsewhere' WHERE tenant_id = ? AND seq = 2").bind(s.tenantId).run();
+    expect(await verifyAuditOffline(await download())).toMatchObject({ ok: false, first_bad_seq: 2, reason: "hash_mismatch" });
   });
 });
