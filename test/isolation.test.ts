@@ -14,6 +14,7 @@ interface Fixtures {
   silenceId: string;
   channelId: string;
   readerKey: string;
+  exportId: string;
 }
 
 type Access = "public" | "operator" | "ingest" | "read" | "admin";
@@ -64,6 +65,12 @@ const ROUTES: Record<string, RouteCase> = {
   "POST /v1/approvals/:id/approve": { access: "admin", request: () => ({ path: "/v1/approvals/apr_x/approve" }), foreign: "404" },
   "POST /v1/approvals/:id/deny": { access: "admin", request: () => ({ path: "/v1/approvals/apr_x/deny" }), foreign: "404" },
   "GET /v1/anomalies/:id": { access: "read", request: (f) => ({ path: `/v1/anomalies/${f.anomalyId}` }), foreign: "404" },
+  "GET /v1/audit": { access: "read", request: () => ({ path: "/v1/audit" }), foreign: "own-only" },
+  "GET /v1/audit/verify": { access: "read", request: () => ({ path: "/v1/audit/verify" }), foreign: "own-only" },
+  "GET /v1/audit/checkpoints": { access: "read", request: () => ({ path: "/v1/audit/checkpoints" }), foreign: "own-only" },
+  "POST /v1/exports": { access: "admin", request: () => ({ path: "/v1/exports", body: {} }), foreign: "n/a" },
+  "GET /v1/exports/:id": { access: "admin", request: (f) => ({ path: `/v1/exports/${f.exportId}` }), foreign: "404" },
+  "GET /v1/exports/:id/download": { access: "admin", request: (f) => ({ path: `/v1/exports/${f.exportId}/download` }), foreign: "404" },
 };
 
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
@@ -85,7 +92,10 @@ beforeAll(async () => {
   const silence = await (
     await call("POST", "/v1/silences", { key: owner.key, body: { matchers: [{ name: "metric", value: "secret.revenue" }], ends_at: Date.now() + 3_600_000, comment: "secret.revenue quiet" } })
   ).json<{ id: string }>();
-  f = { owner, intruder, anomalyId, ruleId: rule.id, silenceId: silence.id, channelId: channel.id, readerKey: await keyWithScopes(intruder, ["read"]) };
+  // An export of the owner's data, finished (its download answers the owner 200).
+  const exportId = (await (await call("POST", "/v1/exports", { key: owner.key, body: {} })).json<{ id: string }>()).id;
+  for (let i = 0; i < 200 && (await (await call("GET", `/v1/exports/${exportId}`, { key: owner.key })).json<{ status: string }>()).status !== "done"; i++) await new Promise((r) => setTimeout(r, 50));
+  f = { owner, intruder, anomalyId, ruleId: rule.id, silenceId: silence.id, channelId: channel.id, readerKey: await keyWithScopes(intruder, ["read"]), exportId };
 });
 
 describe("every route", () => {

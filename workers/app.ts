@@ -8,10 +8,12 @@ import { adminRoutes } from "./routes/admin.ts";
 import { anomalyRoutes } from "./routes/anomalies.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { benchRoutes } from "./routes/bench.ts";
 import { channelRoutes } from "./routes/channels.ts";
 import { deliveryRoutes } from "./routes/deliveries.ts";
+import { exportRoutes } from "./routes/exports.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
 import { metricRoutes } from "./routes/metrics.ts";
@@ -43,6 +45,8 @@ export const app = new Hono<AppEnv>()
   .route("/v1/deliveries", deliveryRoutes)
   .route("/v1/rules", ruleRoutes)
   .route("/v1/silences", silenceRoutes)
+  .route("/v1/audit", auditRoutes)
+  .route("/v1/exports", exportRoutes)
   .use("/v1/_bench/*", async (c, next) => {
     if (readConfig(c.env).AYVLO_BENCH_ROUTES !== "1") throw new ApiError("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`);
     await next();

@@ -1,6 +1,7 @@
 // The Worker entry: wiring only.
 import { app } from "./app.ts";
 import { consumeQueue } from "./queues/index.ts";
+import { runScheduled } from "./scheduled.ts";
 
 export { AlertRouter } from "../durable-objects/alert-router.ts";
 export { AuditLog } from "../durable-objects/audit-log.ts";
@@ -12,4 +13,5 @@ export { TenantGate } from "../durable-objects/tenant-gate.ts";
 export default {
   fetch: app.fetch,
   queue: consumeQueue,
+  scheduled: runScheduled,
 } satisfies ExportedHandler<Env>;

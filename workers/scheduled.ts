@@ -1,0 +1,19 @@
+import { writeCheckpoints } from "./audit-chain.ts";
+import { log } from "./log.ts";
+
+/** Cron expressions as in wrangler.toml [triggers]. */
+export const CRONS = { checkpoints: "0 * * * *", retention: "17 3 * * *" } as const;
+
+/** The Worker's cron entry: one job per schedule. */
+export async function runScheduled(controller: ScheduledController, env: Env, _ctx?: ExecutionContext): Promise<void> {
+  switch (controller.cron) {
+    case CRONS.checkpoints:
+      await writeCheckpoints(env, Math.floor(controller.scheduledTime));
+      return;
+    case CRONS.retention:
+      // Daily retention per plan (prune old points, anomalies, audit prefix): written by the lead.
+      return;
+    default:
+      log("error", "cron.unknown", { cron: controller.cron });
+  }
+}
