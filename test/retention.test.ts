@@ -1,4 +1,5 @@
-import { env, evictDurableObject } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env, evictDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import worker from "../workers/index.ts";
 import { describe, expect, it } from "vitest";
 import { genesisHead, verifyChain, type AuditEntry } from "../src/audit/index.ts";
 import { runRetention } from "../workers/jobs/retention.ts";
@@ -70,5 +71,13 @@ describe("retention", () => {
     const a = await scores(pruned.tenant);
     expect(a).toHaveLength(101);
     expect(a).toEqual(await scores(kept.tenant));
+  });
+
+  it("runs from the Worker's daily cron", async () => {
+    const free = await withHistory("free");
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: "17 3 * * *", scheduledTime: T0 + 60 * DAY }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect((await call("GET", `/v1/anomalies/${free.anomalyId}`, { key: free.tenant.key })).status).toBe(404);
   });
 });

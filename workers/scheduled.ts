@@ -1,4 +1,5 @@
 import { writeCheckpoints } from "./audit-chain.ts";
+import { runRetention } from "./jobs/retention.ts";
 import { log } from "./log.ts";
 
 /** Cron expressions as in wrangler.toml [triggers]. */
@@ -11,7 +12,7 @@ export async function runScheduled(controller: ScheduledController, env: Env, _c
       await writeCheckpoints(env, Math.floor(controller.scheduledTime));
       return;
     case CRONS.retention:
-      // Daily retention per plan (prune old points, anomalies, audit prefix): written by the lead.
+      await runRetention(env, Math.floor(controller.scheduledTime));
       return;
     default:
       log("error", "cron.unknown", { cron: controller.cron });
