@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
-import { genesisHead, verifyChain, type AuditEntry } from "../src/audit/index.ts";
+import { base64UrlDecode, base64UrlEncode, genesisHead, verifyChain, type AuditEntry } from "../src/audit/index.ts";
 import { call, callAs, keyWithScopes, newTenant, sessionFrom, signup, type TestSession } from "./helpers.ts";
 import { SoftAuthenticator } from "./support/authenticator.ts";
 
@@ -129,6 +129,19 @@ describe("passkeys", () => {
     expect(failed.map((e) => (e.data as { reason: string }).reason)).toEqual(["counter_not_increased"]);
   });
 
+  it("refuses an assertion whose signature does not verify, and records one failure", async () => {
+    const s = await signup();
+    const authenticator = await registerPasskey(s);
+    const options = await loginOptions(s.email);
+    const assertion = await authenticator.authenticate(options);
+    const signature = base64UrlDecode(assertion.response.signature)!;
+    signature[signature.length - 1]! ^= 0x01;
+    const res = await call("POST", `${BASE}/login/verify`, { body: { challenge_id: options.challenge_id, response: { ...assertion, response: { ...assertion.response, signature: base64UrlEncode(signature) } } } });
+    expect(res.status).toBe(401);
+    const failed = (await chainOf(s.tenantId)).filter((e) => e.action === "auth.login_failed");
+    expect(failed.map((e) => (e.data as { reason: string }).reason)).toEqual(["bad_signature"]);
+  });
+
   it("refuses a registration challenge used twice, and one signed for another origin", async () => {
     const s = await signup();
     const authenticator = await SoftAuthenticator.create();
@@ -167,6 +180,18 @@ describe("passkeys", () => {
     const ownerLogin = await passkeyLogin(authenticator, owner.email);
     expect(ownerLogin.status).toBe(200);
     expect((await ownerLogin.json<{ user: { id: string } }>()).user.id).toBe(owner.userId);
+  });
+
+  it("sweeps challenges that expired over an hour ago", async () => {
+    const stale = `wch_stale${crypto.randomUUID().replaceAll("-", "")}`;
+    await env.DB.prepare("INSERT INTO auth_challenges (id, purpose, secret, created_at, expires_at) VALUES (?, 'webauthn_login', 'x', 0, 1)").bind(stale).run();
+    await loginOptions();
+    let left = 1;
+    for (let attempt = 0; attempt < 100 && left > 0; attempt++) {
+      left = (await env.DB.prepare("SELECT COUNT(*) AS n FROM auth_challenges WHERE id = ?").bind(stale).first<{ n: number }>())!.n;
+      if (left > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(left).toBe(0);
   });
 
   it("needs a person's session to register or list passkeys, not an API key", async () => {

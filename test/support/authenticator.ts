@@ -50,7 +50,7 @@ export function derSignature(raw: Uint8Array): Uint8Array {
   const integer = (half: Uint8Array) => {
     let i = 0;
     while (i < half.length - 1 && half[i] === 0) i++;
-    let body = half.slice(i);
+    let body: Uint8Array = half.slice(i);
     if (body[0]! & 0x80) body = concat(Uint8Array.of(0), body);
     return concat(Uint8Array.of(0x02, body.length), body);
   };
@@ -75,14 +75,18 @@ export class SoftAuthenticator {
   counter = 0;
   userHandle: string | null = null;
 
-  private constructor(
-    readonly credentialId: Uint8Array,
-    private readonly keys: CryptoKeyPair,
-    readonly origin: string,
-  ) {}
+  readonly credentialId: Uint8Array;
+  readonly origin: string;
+  private readonly keys: CryptoKeyPair;
+
+  private constructor(credentialId: Uint8Array, keys: CryptoKeyPair, origin: string) {
+    this.credentialId = credentialId;
+    this.keys = keys;
+    this.origin = origin;
+  }
 
   static async create(origin = "https://ayvlo.test"): Promise<SoftAuthenticator> {
-    const keys = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+    const keys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"])) as CryptoKeyPair;
     return new SoftAuthenticator(crypto.getRandomValues(new Uint8Array(16)), keys, origin);
   }
 

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lt } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { UserRow } from "./accounts.ts";
 import { tenants } from "./schema.ts";
@@ -57,4 +57,10 @@ export async function challengeOwner(db: DrizzleD1Database, tenantId: string, us
     .where(and(eq(users.tenantId, tenantId), eq(users.id, userId)))
     .limit(1);
   return rows[0] ?? null;
+}
+
+/** Challenges expired for over an hour are of no use (not even to say why a link failed): deletes up to `batch` of them. */
+export async function pruneChallenges(db: DrizzleD1Database, now: number, batch = 100): Promise<void> {
+  const stale = db.select({ id: authChallenges.id }).from(authChallenges).where(lt(authChallenges.expiresAt, now - 3_600_000)).limit(batch);
+  await db.delete(authChallenges).where(inArray(authChallenges.id, stale));
 }

@@ -7,7 +7,7 @@ import { randomId } from "../../src/ids.ts";
 import type { AppEnv } from "../app-env.ts";
 import { audited } from "../audit.ts";
 import { findUserByEmail, type UserRow } from "../db/accounts.ts";
-import { challengeId, challengeOwner, findChallenge, insertChallengeQuery, liveChallenges, spendChallenge } from "../db/challenges.ts";
+import { challengeId, challengeOwner, findChallenge, insertChallengeQuery, liveChallenges, pruneChallenges, spendChallenge } from "../db/challenges.ts";
 import { mailKey } from "../channels/send.ts";
 import { readConfig } from "../env.ts";
 import { ApiError } from "../errors.ts";
@@ -97,7 +97,9 @@ async function redeem(c: Context<AppEnv>, token: string) {
 export const magicLinkRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
     const input = parseOr400(LinkRequest, await readJson(c), "body");
-    const found = await findUserByEmail(drizzle(c.env.DB), input.email);
+    const db = drizzle(c.env.DB);
+    const found = await findUserByEmail(db, input.email);
+    c.executionCtx.waitUntil(pruneChallenges(db, Date.now()).catch(() => undefined));
     if (found && found.user.status === "active") {
       const user = found.user;
       c.executionCtx.waitUntil(mailLink(c, user).catch((error: unknown) => log("error", "auth.magic_link_failed", { tenant_id: user.tenantId, user_id: user.id, error: String(error) })));

@@ -13,7 +13,7 @@ import { base64UrlDecode, base64UrlEncode } from "../../src/audit/index.ts";
 import type { AppEnv } from "../app-env.ts";
 import { audited } from "../audit.ts";
 import { findUserByEmail, getUser, type UserRow } from "../db/accounts.ts";
-import { challengeId, insertChallenge, spendChallenge, type ChallengePurpose } from "../db/challenges.ts";
+import { challengeId, insertChallenge, pruneChallenges, spendChallenge, type ChallengePurpose } from "../db/challenges.ts";
 import { advanceCounter, deletePasskeyQuery, findPasskeyOwner, getPasskey, insertPasskeyQuery, listPasskeys, type PasskeyRow } from "../db/passkeys.ts";
 import type { TenantRow } from "../db/store.ts";
 import { ApiError } from "../errors.ts";
@@ -198,6 +198,8 @@ export const webauthnRoutes = new Hono<AppEnv>()
     const { rpID } = relyingParty(c);
     const options = await generateAuthenticationOptions({ rpID, allowCredentials: allow.map((p) => ({ id: p.id, transports: p.transports })), userVerification: "preferred", timeout: CHALLENGE_TTL_MS });
     const id = await storeChallenge(c, "webauthn_login", options.challenge, who);
+    // Anyone may ask for options: spent and expired challenges are swept as they come.
+    c.executionCtx.waitUntil(pruneChallenges(db, Date.now()).catch(() => undefined));
     return c.json({ ...options, challenge_id: id });
   })
   .post("/login/verify", async (c) => {
@@ -226,9 +228,9 @@ export const webauthnRoutes = new Hono<AppEnv>()
     const handle = input.response.response.userHandle;
     if (handle !== undefined && new TextDecoder().decode(base64UrlDecode(handle) ?? new Uint8Array()) !== user.id) await fail("user_handle_mismatch", "the passkey's user handle does not match its owner");
     const { rpID, origin } = relyingParty(c);
-    let newCounter = 0;
+    let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
     try {
-      const verification = await verifyAuthenticationResponse({
+      verification = await verifyAuthenticationResponse({
         response: input.response as unknown as AuthenticationResponseJSON,
         expectedChallenge: spent.secret,
         expectedOrigin: origin,
@@ -236,20 +238,20 @@ export const webauthnRoutes = new Hono<AppEnv>()
         credential: { id: passkey.id, publicKey: new Uint8Array(base64UrlDecode(passkey.publicKey)!), counter: passkey.counter, transports: passkey.transports as never },
         requireUserVerification: false,
       });
-      if (!verification.verified) return await fail("bad_signature", "the passkey's signature does not verify");
-      newCounter = verification.authenticationInfo.newCounter;
     } catch (error) {
       // The library refuses a counter that does not move forward: a cloned authenticator or a replay.
       const message = error instanceof Error ? error.message : String(error);
-      return await fail(/counter/i.test(message) ? "counter_not_increased" : "invalid_assertion", `the passkey assertion is refused: ${message}`);
+      return fail(/counter/i.test(message) ? "counter_not_increased" : "invalid_assertion", `the passkey assertion is refused: ${message}`);
     }
+    if (!verification.verified) return fail("bad_signature", "the passkey's signature does not verify");
+    const { newCounter, userVerified } = verification.authenticationInfo;
     if (!(await advanceCounter(db, tenant.id, passkey.id, passkey.counter, newCounter, now))) await fail("counter_not_increased", "the passkey was used concurrently; try again");
     const session = await startSession(c, user, ["webauthn"]);
     await audited(c.env, tenant.id, {
       actor: `user:${user.id}`,
       action: "auth.login_succeeded",
       target: `user:${user.id}`,
-      data: { method: "webauthn", passkey: `passkey:${passkey.id}`, session: session.family_id },
+      data: { method: "webauthn", passkey: `passkey:${passkey.id}`, user_verified: userVerified, session: session.family_id },
       personal: { subject: `user:${user.id}`, fields: clientFacts(c) },
     });
     return c.json({ user: userJson(user), tenant: tenantJson(tenant as TenantRow), session });
