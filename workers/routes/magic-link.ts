@@ -1,10 +1,10 @@
 import { Hono, type Context } from "hono";
-import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
 import { createMagicLink, hashMagicToken, MAGIC_LINK_TTL_MS, verifyMagicLink } from "../../src/auth/index.ts";
 import { buildMimeMessage, escapeHtml } from "../../src/channels/index.ts";
 import { randomId } from "../../src/ids.ts";
 import type { AppEnv } from "../app-env.ts";
+import { d1 } from "../db/d1.ts";
 import { audited } from "../audit.ts";
 import { findUserByEmail, type UserRow } from "../db/accounts.ts";
 import { challengeId, challengeOwner, findChallenge, insertChallengeQuery, liveChallenges, pruneChallenges, spendChallenge } from "../db/challenges.ts";
@@ -34,7 +34,7 @@ const LinkRequest = z.strictObject({ email: Email });
 const Token = z.string({ error: "token is required" }).min(16, "token is too short").max(200, "token is too long").regex(/^[A-Za-z0-9_-]+$/, "token must be base64url");
 
 async function mailLink(c: Context<AppEnv>, user: UserRow): Promise<void> {
-  const db = drizzle(c.env.DB);
+  const db = d1(c.env);
   const now = Date.now();
   if ((await liveChallenges(db, user.tenantId, user.id, "magic_link", now)) >= MAX_LIVE_LINKS) {
     log("warn", "auth.magic_link_throttled", { tenant_id: user.tenantId, user_id: user.id });
@@ -65,7 +65,7 @@ async function mailLink(c: Context<AppEnv>, user: UserRow): Promise<void> {
 }
 
 async function redeem(c: Context<AppEnv>, token: string) {
-  const db = drizzle(c.env.DB);
+  const db = d1(c.env);
   const now = Date.now();
   const refused = new ApiError("UNAUTHORIZED", "this login link is not valid, already used or expired; ask for a new one (POST /v1/auth/magic-link)");
   const id = challengeId("magic_link", await hashMagicToken(token));
@@ -97,7 +97,7 @@ async function redeem(c: Context<AppEnv>, token: string) {
 export const magicLinkRoutes = new Hono<AppEnv>()
   .post("/", async (c) => {
     const input = parseOr400(LinkRequest, await readJson(c), "body");
-    const db = drizzle(c.env.DB);
+    const db = d1(c.env);
     const found = await findUserByEmail(db, input.email);
     c.executionCtx.waitUntil(pruneChallenges(db, Date.now()).catch(() => undefined));
     if (found && found.user.status === "active") {

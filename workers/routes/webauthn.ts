@@ -1,5 +1,4 @@
 import { Hono, type Context } from "hono";
-import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
 import {
   generateAuthenticationOptions,
@@ -11,6 +10,7 @@ import {
 } from "@simplewebauthn/server";
 import { base64UrlDecode, base64UrlEncode } from "../../src/audit/index.ts";
 import type { AppEnv } from "../app-env.ts";
+import { d1 } from "../db/d1.ts";
 import { audited } from "../audit.ts";
 import { findUserByEmail, getUser, type UserRow } from "../db/accounts.ts";
 import { challengeId, insertChallenge, pruneChallenges, spendChallenge, type ChallengePurpose } from "../db/challenges.ts";
@@ -94,14 +94,14 @@ function signedChallenge(clientDataJSON: string): string | null {
 async function storeChallenge(c: Context<AppEnv>, purpose: ChallengePurpose, challenge: string, who: { tenantId: string; userId: string } | null): Promise<string> {
   const now = Date.now();
   const id = challengeId(purpose, challenge);
-  await insertChallenge(drizzle(c.env.DB), { id, purpose, tenantId: who?.tenantId ?? null, userId: who?.userId ?? null, secret: challenge, createdAt: now, expiresAt: now + CHALLENGE_TTL_MS, usedAt: null });
+  await insertChallenge(d1(c.env), { id, purpose, tenantId: who?.tenantId ?? null, userId: who?.userId ?? null, secret: challenge, createdAt: now, expiresAt: now + CHALLENGE_TTL_MS, usedAt: null });
   return id;
 }
 
 /** The logged-in caller as a user row. */
 async function me(c: Context<AppEnv>): Promise<UserRow> {
   const caller = c.var.caller;
-  const user = await getUser(drizzle(c.env.DB), caller.tenant.id, caller.userId!);
+  const user = await getUser(d1(c.env), caller.tenant.id, caller.userId!);
   if (!user) throw new ApiError("UNAUTHORIZED", "the session's user no longer exists; log in again");
   return user;
 }
@@ -111,7 +111,7 @@ const loginFailed = (detail: string) => new ApiError("UNAUTHORIZED", detail);
 export const webauthnRoutes = new Hono<AppEnv>()
   .post("/register/options", requireUser(), async (c) => {
     const user = await me(c);
-    const existing = await listPasskeys(drizzle(c.env.DB), user.tenantId, user.id);
+    const existing = await listPasskeys(d1(c.env), user.tenantId, user.id);
     const { rpID } = relyingParty(c);
     const options = await generateRegistrationOptions({
       rpName: "Ayvlo",
@@ -133,7 +133,7 @@ export const webauthnRoutes = new Hono<AppEnv>()
     const caller = c.var.caller;
     const challenge = signedChallenge(input.response.response.clientDataJSON);
     if (!challenge) throw new ApiError("VALIDATION", "clientDataJSON is not base64url JSON with a challenge", { errors: [{ path: "body.response.response.clientDataJSON", message: "expected base64url-encoded client data JSON with a challenge" }] });
-    const db = drizzle(c.env.DB);
+    const db = d1(c.env);
     const now = Date.now();
     const spent = await spendChallenge(db, challengeId("webauthn_register", challenge), "webauthn_register", now);
     if (!spent || spent.tenantId !== caller.tenant.id || spent.userId !== caller.userId) {
@@ -184,7 +184,7 @@ export const webauthnRoutes = new Hono<AppEnv>()
     // The body is optional: no email means "any passkey on this device" (discoverable credentials).
     const text = (await c.req.text()).trim();
     const input = parseOr400(LoginOptions, text === "" ? {} : await readJson(c), "body");
-    const db = drizzle(c.env.DB);
+    const db = d1(c.env);
     let who: { tenantId: string; userId: string } | null = null;
     let allow: PasskeyRow[] = [];
     if (input.email) {
@@ -204,7 +204,7 @@ export const webauthnRoutes = new Hono<AppEnv>()
   })
   .post("/login/verify", async (c) => {
     const input = parseOr400(LoginVerify, await readJson(c), "body");
-    const db = drizzle(c.env.DB);
+    const db = d1(c.env);
     const now = Date.now();
     const spent = await spendChallenge(db, input.challenge_id, "webauthn_login", now);
     if (!spent) throw loginFailed("the challenge is unknown, already used or expired; ask for new options (POST /v1/auth/webauthn/login/options)");
@@ -258,13 +258,13 @@ export const webauthnRoutes = new Hono<AppEnv>()
   })
   .get("/credentials", requireUser(), async (c) => {
     const caller = c.var.caller;
-    const rows = await listPasskeys(drizzle(c.env.DB), caller.tenant.id, caller.userId!);
+    const rows = await listPasskeys(d1(c.env), caller.tenant.id, caller.userId!);
     return c.json({ data: rows.map(passkeyJson), next_cursor: null });
   })
   .delete("/credentials/:id", requireUser(), async (c) => {
     const caller = c.var.caller;
     const id = c.req.param("id");
-    const db = drizzle(c.env.DB);
+    const db = d1(c.env);
     // Only the caller's own passkeys: another user's (or tenant's) is not found.
     const passkey = await getPasskey(db, caller.tenant.id, caller.userId!, id);
     if (!passkey) throw new ApiError("NOT_FOUND", `no passkey ${id}`);
