@@ -162,7 +162,12 @@ describe("passkeys", () => {
   it("keeps passkeys per user and tenant: another tenant can neither remove nor use yours", async () => {
     const owner = await signup();
     const intruder = await signup();
-    const authenticator = await registerPasskey(owner);
+    // A registration made for the owner cannot be completed by (or spent by) someone else.
+    const authenticator = await SoftAuthenticator.create();
+    const ownerOptions = await (await callAs(owner, "POST", `${BASE}/register/options`)).json<{ challenge: string; rp: { id: string }; user: { id: string } }>();
+    const ownerResponse = await authenticator.register(ownerOptions);
+    expect((await callAs(intruder, "POST", `${BASE}/register/verify`, { body: { response: ownerResponse } })).status).toBe(400);
+    expect((await callAs(owner, "POST", `${BASE}/register/verify`, { body: { response: ownerResponse } })).status).toBe(201);
 
     expect((await callAs(intruder, "DELETE", `${BASE}/credentials/${authenticator.id}`)).status).toBe(404);
     expect((await (await callAs(intruder, "GET", `${BASE}/credentials`)).json<{ data: unknown[] }>()).data).toEqual([]);

@@ -29,12 +29,23 @@ export async function findChallenge(db: DrizzleD1Database, id: string, purpose: 
   return rows[0] ?? null;
 }
 
-/** Spends a live challenge: returns it, or null when it is unknown, already used or expired. */
-export async function spendChallenge(db: DrizzleD1Database, id: string, purpose: ChallengePurpose, now: number): Promise<ChallengeRow | null> {
+/**
+ * Spends a live challenge: returns it, or null when it is unknown, already
+ * used, expired, or (given `owner`) made for someone else — whose challenge is then left alone.
+ */
+export async function spendChallenge(db: DrizzleD1Database, id: string, purpose: ChallengePurpose, now: number, owner?: { tenantId: string; userId: string }): Promise<ChallengeRow | null> {
   const rows = await db
     .update(authChallenges)
     .set({ usedAt: now })
-    .where(and(eq(authChallenges.id, id), eq(authChallenges.purpose, purpose), isNull(authChallenges.usedAt), gt(authChallenges.expiresAt, now)))
+    .where(
+      and(
+        eq(authChallenges.id, id),
+        eq(authChallenges.purpose, purpose),
+        isNull(authChallenges.usedAt),
+        gt(authChallenges.expiresAt, now),
+        ...(owner ? [eq(authChallenges.tenantId, owner.tenantId), eq(authChallenges.userId, owner.userId)] : []),
+      ),
+    )
     .returning();
   return rows[0] ?? null;
 }

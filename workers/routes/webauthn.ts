@@ -135,8 +135,8 @@ export const webauthnRoutes = new Hono<AppEnv>()
     if (!challenge) throw new ApiError("VALIDATION", "clientDataJSON is not base64url JSON with a challenge", { errors: [{ path: "body.response.response.clientDataJSON", message: "expected base64url-encoded client data JSON with a challenge" }] });
     const db = d1(c.env);
     const now = Date.now();
-    const spent = await spendChallenge(db, challengeId("webauthn_register", challenge), "webauthn_register", now);
-    if (!spent || spent.tenantId !== caller.tenant.id || spent.userId !== caller.userId) {
+    const spent = await spendChallenge(db, challengeId("webauthn_register", challenge), "webauthn_register", now, { tenantId: caller.tenant.id, userId: caller.userId! });
+    if (!spent) {
       throw new ApiError("VALIDATION", "the challenge is unknown, already used or expired; ask for new options (POST /v1/auth/webauthn/register/options)", { errors: [{ path: "body.response", message: "challenge unknown, used or expired" }] });
     }
     const { rpID, origin } = relyingParty(c);
