@@ -17,7 +17,8 @@ interface Fixtures {
   exportId: string;
 }
 
-type Access = "public" | "operator" | "ingest" | "read" | "admin";
+/** "session": a person's own account settings: 401 without credentials, 403 to any API key. */
+type Access = "public" | "operator" | "ingest" | "read" | "admin" | "session";
 interface RouteCase {
   access: Access;
   /** A request from the intruder that aims at the owner's resources. */
@@ -31,6 +32,16 @@ const ROUTES: Record<string, RouteCase> = {
   "GET /.well-known/jwks.json": { access: "public", request: () => ({ path: "/.well-known/jwks.json" }), foreign: "n/a" },
   "POST /v1/auth/signup": { access: "public", request: () => ({ path: "/v1/auth/signup", body: {} }), foreign: "n/a" },
   "POST /v1/admin/signing-keys/rotate": { access: "operator", request: () => ({ path: "/v1/admin/signing-keys/rotate" }), foreign: "n/a" },
+  "POST /v1/auth/webauthn/register/options": { access: "session", request: () => ({ path: "/v1/auth/webauthn/register/options" }), foreign: "n/a" },
+  "POST /v1/auth/webauthn/register/verify": { access: "session", request: () => ({ path: "/v1/auth/webauthn/register/verify", body: {} }), foreign: "n/a" },
+  "POST /v1/auth/webauthn/login/options": { access: "public", request: () => ({ path: "/v1/auth/webauthn/login/options" }), foreign: "n/a" },
+  "POST /v1/auth/webauthn/login/verify": { access: "public", request: () => ({ path: "/v1/auth/webauthn/login/verify", body: {} }), foreign: "n/a" },
+  // Another tenant's passkeys: test/webauthn.test.ts (sessions, not API keys, reach these).
+  "GET /v1/auth/webauthn/credentials": { access: "session", request: () => ({ path: "/v1/auth/webauthn/credentials" }), foreign: "n/a" },
+  "DELETE /v1/auth/webauthn/credentials/:id": { access: "session", request: () => ({ path: "/v1/auth/webauthn/credentials/AAAAAAAAAAAAAAAAAAAAAA" }), foreign: "n/a" },
+  "POST /v1/auth/magic-link": { access: "public", request: () => ({ path: "/v1/auth/magic-link", body: {} }), foreign: "n/a" },
+  "GET /v1/auth/magic-link/verify": { access: "public", request: () => ({ path: "/v1/auth/magic-link/verify" }), foreign: "n/a" },
+  "POST /v1/auth/magic-link/verify": { access: "public", request: () => ({ path: "/v1/auth/magic-link/verify", body: {} }), foreign: "n/a" },
   "POST /v1/admin/tenants": { access: "operator", request: () => ({ path: "/v1/admin/tenants", body: { name: "x" } }), foreign: "n/a" },
   "POST /v1/api-keys": { access: "admin", request: () => ({ path: "/v1/api-keys", body: { scopes: ["read"] } }), foreign: "n/a" },
   "GET /v1/api-keys": { access: "admin", request: () => ({ path: "/v1/api-keys" }), foreign: "own-only" },
@@ -114,6 +125,12 @@ describe("every route", () => {
     const { path, body } = c.request(f);
     const res = await call(c.method, path, { key: f.readerKey, body });
     expect(res.status).toBe(403);
+  });
+
+  it.each(cases.filter((c) => c.access === "session"))("$route answers 403 to an API key, even an all-scopes one", async (c) => {
+    const { path, body } = c.request(f);
+    expect((await call(c.method, path, { key: f.readerKey, body })).status).toBe(403);
+    expect((await call(c.method, path, { key: f.intruder.key, body })).status).toBe(403);
   });
 
   it.each(cases.filter((c) => c.foreign === "404"))("$route answers 404 to another tenant", async (c) => {

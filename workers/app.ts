@@ -16,11 +16,13 @@ import { deliveryRoutes } from "./routes/deliveries.ts";
 import { exportRoutes } from "./routes/exports.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
+import { magicLinkRoutes } from "./routes/magic-link.ts";
 import { metricRoutes } from "./routes/metrics.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { seriesRoutes } from "./routes/series.ts";
 import { signingKeyRoutes } from "./routes/signing-keys.ts";
 import { silenceRoutes } from "./routes/silences.ts";
+import { webauthnRoutes } from "./routes/webauthn.ts";
 import { wellKnownRoutes } from "./routes/well-known.ts";
 
 /** The HTTP API: one sub-app per resource, one error renderer. */
@@ -35,6 +37,8 @@ export const app = new Hono<AppEnv>()
   .route("/v1/admin/signing-keys", signingKeyRoutes)
   .route("/v1/admin", adminRoutes)
   .route("/v1/auth", authRoutes)
+  .route("/v1/auth/webauthn", webauthnRoutes)
+  .route("/v1/auth/magic-link", magicLinkRoutes)
   .route("/v1/api-keys", apiKeyRoutes)
   .route("/v1/ingest", ingestRoutes)
   .route("/v1/series", seriesRoutes)

@@ -28,6 +28,13 @@ const EnvSchema = z.object({
     .transform((v) => (v ?? "anthropic,openai").split(",").map((p) => p.trim()).filter(Boolean))
     .pipe(z.array(z.enum(["anthropic", "openai"])).refine((list) => new Set(list).size === list.length, "AYVLO_LLM_ORDER lists a provider twice")),
   AYVLO_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8_000),
+  // Passkeys and login links (optional): the WebAuthn relying party id (a registrable
+  // domain, e.g. "ayvlo.dev") and the web origin users log in from; each is derived
+  // from the request URL when unset. A changed RP id orphans every registered passkey.
+  AYVLO_RP_ID: optionalText().pipe(z.string().regex(/^[a-z0-9.-]+$/, "AYVLO_RP_ID must be a bare host name, e.g. ayvlo.dev").optional()),
+  AYVLO_ORIGIN: optionalUrl().transform((v) => (v ? new URL(v).origin : undefined)),
+  // The sender of login links (its domain must be verified for Email Routing).
+  AYVLO_MAIL_FROM: optionalText().pipe(z.email("AYVLO_MAIL_FROM must be an email address").optional()).transform((v) => v ?? "login@ayvlo.dev"),
 });
 
 export type Config = z.infer<typeof EnvSchema>;

@@ -15,6 +15,12 @@ declare namespace Cloudflare {
     AYVLO_LLM_ORDER?: string;
     /** Per-provider timeout in ms (default 8000). */
     AYVLO_LLM_TIMEOUT_MS?: string;
+    /** WebAuthn relying party id; default: the request's host name. */
+    AYVLO_RP_ID?: string;
+    /** The web origin users log in from; default: the request's origin. */
+    AYVLO_ORIGIN?: string;
+    /** The sender of login-link emails (default login@ayvlo.dev). */
+    AYVLO_MAIL_FROM?: string;
   }
 }
 

@@ -1,4 +1,3 @@
-import { EmailMessage } from "cloudflare:email";
 import { buildEmailMessage, buildPagerDutyEvent, buildSlackMessage, EmailConfigSchema, PAGERDUTY_EVENTS_URL, PagerDutyConfigSchema, SlackConfigSchema, webhookBody, WebhookConfigSchema, type AlertEvent } from "../../src/channels/index.ts";
 import type { AttemptOutcome } from "../../src/delivery/retry.ts";
 import { checkDestinationUrl } from "../../src/net/webhook-url.ts";
@@ -6,6 +5,7 @@ import { signingSecrets } from "../../src/webhooks/secret-rotation.ts";
 import { webhookHeaders } from "../../src/webhooks/standard-webhooks.ts";
 import type { ChannelRow } from "../db/store.ts";
 import { readConfig } from "../env.ts";
+import { sendMail } from "../mail.ts";
 
 const TIMEOUT_MS = 10_000;
 
@@ -36,13 +36,11 @@ export async function sendToChannel(env: Env, channel: ChannelRow, event: AlertE
       const config = EmailConfigSchema.parse(channel.config);
       const raw = buildEmailMessage(event, config, `<${messageId}@ayvlo.dev>`, now);
       try {
-        // One message per recipient: the send_email binding takes a single envelope recipient.
-        for (const to of config.to) await env.EMAIL.send(new EmailMessage(config.from, to, raw));
+        // A copy of every sent mail stays in R2, where `GET /v1/channels/{id}/mail` (and local development) can read it.
+        await sendMail(env, config.from, config.to, raw, mailKey(channel.tenantId, channel.id, now, messageId));
       } catch (error) {
         return { kind: "network_error", message: `send_email: ${String(error)}` };
       }
-      // A copy of every sent mail stays in R2, where `GET /v1/channels/{id}/mail` (and local development) can read it.
-      await env.ARCHIVE.put(mailKey(channel.tenantId, channel.id, now, messageId), raw, { httpMetadata: { contentType: "message/rfc822" } });
       return { kind: "response", status: 202 };
     }
   }

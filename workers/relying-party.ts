@@ -1,0 +1,19 @@
+import type { Context } from "hono";
+import type { AppEnv } from "./app-env.ts";
+import { readConfig } from "./env.ts";
+
+/**
+ * Where users log in from: the WebAuthn relying party id and the web origin
+ * that passkey ceremonies must come from and login links point to. Configured
+ * (AYVLO_RP_ID, AYVLO_ORIGIN) or else the request's own host and origin.
+ */
+export function relyingParty(c: Context<AppEnv>): { rpID: string; origin: string } {
+  const config = readConfig(c.env);
+  const url = new URL(c.req.url);
+  return { rpID: config.AYVLO_RP_ID ?? url.hostname, origin: config.AYVLO_ORIGIN ?? url.origin };
+}
+
+/** The client's address and agent: personal data, so audit entries keep them in `personal`. */
+export function clientFacts(c: Context<AppEnv>): { ip: string | null; user_agent: string | null } {
+  return { ip: c.req.header("cf-connecting-ip") ?? null, user_agent: c.req.header("user-agent") ?? null };
+}
