@@ -13,11 +13,14 @@ import { benchRoutes } from "./routes/bench.ts";
 import { channelRoutes } from "./routes/channels.ts";
 import { deliveryRoutes } from "./routes/deliveries.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { invitationRoutes } from "./routes/invitations.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
 import { metricRoutes } from "./routes/metrics.ts";
+import { policyRoutes } from "./routes/policies.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { seriesRoutes } from "./routes/series.ts";
 import { silenceRoutes } from "./routes/silences.ts";
+import { userRoutes } from "./routes/users.ts";
 import { wellKnownRoutes } from "./routes/well-known.ts";
 
 /** The HTTP API: one sub-app per resource, one error renderer. */
@@ -30,6 +33,7 @@ export const app = new Hono<AppEnv>()
   .route("/health", healthRoutes)
   .route("/.well-known", wellKnownRoutes)
   .route("/v1/admin", adminRoutes)
+  .route("/v1/auth/invitations", invitationRoutes)
   .route("/v1/auth", authRoutes)
   .route("/v1/api-keys", apiKeyRoutes)
   .route("/v1/ingest", ingestRoutes)
@@ -41,6 +45,8 @@ export const app = new Hono<AppEnv>()
   .route("/v1/deliveries", deliveryRoutes)
   .route("/v1/rules", ruleRoutes)
   .route("/v1/silences", silenceRoutes)
+  .route("/v1/policies", policyRoutes)
+  .route("/v1/users", userRoutes)
   .use("/v1/_bench/*", async (c, next) => {
     if (readConfig(c.env).AYVLO_BENCH_ROUTES !== "1") throw new ApiError("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`);
     await next();

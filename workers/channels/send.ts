@@ -36,16 +36,23 @@ export async function sendToChannel(env: Env, channel: ChannelRow, event: AlertE
       const config = EmailConfigSchema.parse(channel.config);
       const raw = buildEmailMessage(event, config, `<${messageId}@ayvlo.dev>`, now);
       try {
-        // One message per recipient: the send_email binding takes a single envelope recipient.
-        for (const to of config.to) await env.EMAIL.send(new EmailMessage(config.from, to, raw));
+        await sendMail(env, config.from, config.to, raw, mailKey(channel.tenantId, channel.id, now, messageId));
       } catch (error) {
         return { kind: "network_error", message: `send_email: ${String(error)}` };
       }
-      // A copy of every sent mail stays in R2, where `GET /v1/channels/{id}/mail` (and local development) can read it.
-      await env.ARCHIVE.put(mailKey(channel.tenantId, channel.id, now, messageId), raw, { httpMetadata: { contentType: "message/rfc822" } });
       return { kind: "response", status: 202 };
     }
   }
+}
+
+/**
+ * Sends a raw message through the send_email binding, one envelope per
+ * recipient (the binding takes one), and keeps a copy in R2 at `archiveKey`,
+ * where the API (and local development) can read it.
+ */
+export async function sendMail(env: Env, from: string, to: readonly string[], raw: string, archiveKey: string): Promise<void> {
+  for (const recipient of to) await env.EMAIL.send(new EmailMessage(from, recipient, raw));
+  await env.ARCHIVE.put(archiveKey, raw, { httpMetadata: { contentType: "message/rfc822" } });
 }
 
 /** Where a sent email is kept: listable per channel, newest last. */
