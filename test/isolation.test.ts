@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../workers/app.ts";
-import { ADMIN_TOKEN, call, flushed, ingest, keyWithScopes, newTenant, steadyPoints, T0, type TestTenant } from "./helpers.ts";
+import { ADMIN_TOKEN, call, callAs, flushed, ingest, keyWithScopes, newTenant, sessionFrom, signup, steadyPoints, T0, TEST_PASSWORD, type TestSession, type TestTenant } from "./helpers.ts";
 
 // Walks every route of the app. A route added without an entry here fails the
 // first test, so new routes join the isolation checks automatically.
@@ -14,6 +14,13 @@ interface Fixtures {
   silenceId: string;
   channelId: string;
   readerKey: string;
+  policyId: string;
+  /** A person in the owner's tenant. */
+  userId: string;
+  /** A viewer in the owner's tenant. */
+  viewer: TestSession;
+  /** The owner of another tenant (signed up). */
+  intruderSession: TestSession;
 }
 
 type Access = "public" | "operator" | "ingest" | "read" | "admin";
@@ -23,6 +30,8 @@ interface RouteCase {
   request: (f: Fixtures) => { path: string; body?: unknown };
   /** What the intruder must see: 404, or a list that holds none of the owner's data. */
   foreign: "404" | "empty-list" | "own-only" | "own-config" | "n/a";
+  /** Only a person's session may ever do this (owner-only actions): every API key gets 403. */
+  sessionOnly?: true;
 }
 
 const ROUTES: Record<string, RouteCase> = {
@@ -63,7 +72,30 @@ const ROUTES: Record<string, RouteCase> = {
   "POST /v1/approvals/:id/approve": { access: "admin", request: () => ({ path: "/v1/approvals/apr_x/approve" }), foreign: "404" },
   "POST /v1/approvals/:id/deny": { access: "admin", request: () => ({ path: "/v1/approvals/apr_x/deny" }), foreign: "404" },
   "GET /v1/anomalies/:id": { access: "read", request: (f) => ({ path: `/v1/anomalies/${f.anomalyId}` }), foreign: "404" },
+  "POST /v1/policies": { access: "admin", request: () => ({ path: "/v1/policies", body: { id: "intruder", effect: "allow", actions: ["*"] } }), foreign: "n/a" },
+  "GET /v1/policies": { access: "admin", request: () => ({ path: "/v1/policies" }), foreign: "empty-list" },
+  "GET /v1/policies/:id": { access: "admin", request: (f) => ({ path: `/v1/policies/${f.policyId}` }), foreign: "404" },
+  "PUT /v1/policies/:id": { access: "admin", request: (f) => ({ path: `/v1/policies/${f.policyId}`, body: { effect: "deny", actions: ["*"] } }), foreign: "404" },
+  "DELETE /v1/policies/:id": { access: "admin", request: (f) => ({ path: `/v1/policies/${f.policyId}` }), foreign: "404" },
+  "POST /v1/policies/simulate": { access: "admin", request: (f) => ({ path: "/v1/policies/simulate", body: { subject: { user_id: f.userId }, action: "rule.read", resource: { type: "rule" } } }), foreign: "404" },
+  "POST /v1/policies/who": { access: "admin", request: () => ({ path: "/v1/policies/who", body: { action: "rule.read", resource: { type: "rule" } } }), foreign: "n/a" },
+  "GET /v1/users": { access: "read", request: () => ({ path: "/v1/users" }), foreign: "empty-list" },
+  "GET /v1/users/:id": { access: "read", request: (f) => ({ path: `/v1/users/${f.userId}` }), foreign: "404" },
+  "PATCH /v1/users/:id": { access: "admin", request: (f) => ({ path: `/v1/users/${f.userId}`, body: { role: "viewer" } }), foreign: "404" },
+  "DELETE /v1/users/:id": { access: "admin", request: (f) => ({ path: `/v1/users/${f.userId}` }), foreign: "404" },
+  "POST /v1/users/:id/erase": { access: "admin", request: (f) => ({ path: `/v1/users/${f.userId}/erase` }), foreign: "404", sessionOnly: true },
+  "POST /v1/users/invitations": { access: "admin", request: () => ({ path: "/v1/users/invitations", body: { email: "intruder@example.com", role: "viewer" } }), foreign: "n/a" },
+  "POST /v1/auth/invitations/accept": { access: "public", request: () => ({ path: "/v1/auth/invitations/accept", body: {} }), foreign: "n/a" },
 };
+
+/** Invites someone into the owner's tenant with the owner's key, and accepts. */
+async function join(owner: TestTenant, role: string, email: string): Promise<TestSession> {
+  const inv = await call("POST", "/v1/users/invitations", { key: owner.key, body: { email, role } });
+  expect(inv.status).toBe(201);
+  const res = await call("POST", "/v1/auth/invitations/accept", { body: { token: (await inv.json<{ token: string }>()).token, password: TEST_PASSWORD } });
+  expect(res.status).toBe(201);
+  return sessionFrom(res, await res.json());
+}
 
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 const appRoutes = [...new Set(app.routes.filter((r) => METHODS.has(r.method)).map((r) => `${r.method} ${r.path}`))];
@@ -84,7 +116,22 @@ beforeAll(async () => {
   const silence = await (
     await call("POST", "/v1/silences", { key: owner.key, body: { matchers: [{ name: "metric", value: "secret.revenue" }], ends_at: Date.now() + 3_600_000, comment: "secret.revenue quiet" } })
   ).json<{ id: string }>();
-  f = { owner, intruder, anomalyId, ruleId: rule.id, silenceId: silence.id, channelId: channel.id, readerKey: await keyWithScopes(intruder, ["read"]) };
+  expect((await call("POST", "/v1/policies", { key: owner.key, body: { id: "secret.revenue-policy", effect: "allow", actions: ["rule.read"] } })).status).toBe(201);
+  const person = await join(owner, "member", `secret.revenue-${crypto.randomUUID()}@example.com`);
+  const viewer = await join(owner, "viewer", `viewer-${crypto.randomUUID()}@example.com`);
+  f = {
+    owner,
+    intruder,
+    anomalyId,
+    ruleId: rule.id,
+    silenceId: silence.id,
+    channelId: channel.id,
+    readerKey: await keyWithScopes(intruder, ["read"]),
+    policyId: "secret.revenue-policy",
+    userId: person.userId,
+    viewer,
+    intruderSession: await signup(),
+  };
 });
 
 describe("every route", () => {
@@ -105,7 +152,26 @@ describe("every route", () => {
     expect(res.status).toBe(403);
   });
 
-  it.each(cases.filter((c) => c.foreign === "404"))("$route answers 404 to another tenant", async (c) => {
+  it.each(cases.filter((c) => c.sessionOnly))("$route answers 403 to every API key", async (c) => {
+    const { path, body } = c.request(f);
+    expect((await call(c.method, path, { key: f.intruder.key, body })).status).toBe(403);
+    expect((await call(c.method, path, { key: f.owner.key, body })).status).toBe(403);
+  });
+
+  it.each(cases.filter((c) => c.access === "ingest" || c.access === "admin"))("$route answers 403 to a viewer's session", async (c) => {
+    const { path, body } = c.request(f);
+    const res = await callAs(f.viewer, c.method, path, { body });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+  });
+
+  it.each(cases.filter((c) => c.foreign === "404"))("$route answers 404 to another tenant's session", async (c) => {
+    const { path, body } = c.request(f);
+    const res = await callAs(f.intruderSession, c.method, path, { body });
+    expect(res.status).toBe(404);
+  });
+
+  it.each(cases.filter((c) => c.foreign === "404" && !c.sessionOnly))("$route answers 404 to another tenant", async (c) => {
     const { path, body } = c.request(f);
     const res = await call(c.method, path, { key: f.intruder.key, body });
     expect(res.status).toBe(404);
