@@ -43,6 +43,23 @@ describe("policies as a resource", () => {
   });
 });
 
+describe("policies cannot escalate", () => {
+  it("an admin may not allow what they do not hold (owner-only erasure); an owner may", async () => {
+    const owner = await signup();
+    const admin = await invited(owner, "admin");
+    const grant = { id: "erase-all", effect: "allow", priority: 10, actions: ["user.*"] };
+    const refused = await callAs(admin, "POST", "/v1/policies", { body: grant });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain("user.erase");
+    const tenant = await newTenant();
+    expect((await call("POST", "/v1/policies", { key: tenant.key, body: { ...grant, actions: ["*"] } })).status).toBe(403);
+    expect((await (await callAs(owner, "GET", "/v1/policies")).json<{ data: unknown[] }>()).data).toEqual([]);
+    expect((await callAs(owner, "POST", "/v1/policies", { body: grant })).status).toBe(201);
+    // A deny is never an escalation.
+    expect((await callAs(admin, "POST", "/v1/policies", { body: { id: "d", effect: "deny", actions: ["*"], condition: { op: "eq", attr: "subject.role", value: "viewer" } } })).status).toBe(201);
+  });
+});
+
 describe("policies bite on real routes", () => {
   it("a deny on rule.create for role member stops members and leaves admins alone", async () => {
     const owner = await signup();

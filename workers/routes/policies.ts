@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
-import { AccessRequestSchema, PolicySchema, PolicySetSchema, ROLES, simulate, whoMay, type Policy, type Role, type Subject } from "../../src/policy/index.ts";
+import { AccessRequestSchema, ACTIONS, anyGlobMatch, baselineGrant, PolicySchema, PolicySetSchema, ROLES, simulate, whoMay, type Policy, type Role, type Subject } from "../../src/policy/index.ts";
 import { SCOPES, type Scope } from "../../src/api-keys.ts";
 import type { AppEnv } from "../app-env.ts";
 import { audited } from "../audit.ts";
@@ -9,7 +9,8 @@ import { getUser, listPolicies } from "../db/accounts.ts";
 import { deletePolicy, getPolicy, insertPolicy, updatePolicy } from "../db/policies.ts";
 import { getLiveApiKey, listUsers, liveApiKeys } from "../db/users.ts";
 import { ApiError } from "../errors.ts";
-import { environmentOf, forgetPolicies, requireAccess, tenantPolicies } from "../middleware/auth.ts";
+import { environmentOf, forgetPolicies, requireAccess, subjectOf, tenantPolicies } from "../middleware/auth.ts";
+import type { Caller } from "../app-env.ts";
 import { readJson } from "../read-json.ts";
 import { parseOr400 } from "../validate.ts";
 
@@ -36,6 +37,17 @@ function userSubject(tenantId: string, u: { id: string; role: string }): Subject
 }
 function keySubject(tenantId: string, k: { id: string; scopes: string[] }): Subject {
   return { id: `key:${k.id}`, type: "api_key", tenant_id: tenantId, scopes: k.scopes.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s)), key_id: k.id };
+}
+
+/**
+ * An allow may not hand out what its author does not hold: otherwise an admin
+ * could grant anyone (themselves included) owner-only actions such as erasure.
+ */
+function refuseEscalation(caller: Caller, policy: Policy): void {
+  if (policy.effect !== "allow") return;
+  const subject = subjectOf(caller);
+  const beyond = ACTIONS.filter((action) => anyGlobMatch(policy.actions, action) && !baselineGrant({ subject, action, resource: { type: action.slice(0, action.indexOf(".")) }, environment: {} }));
+  if (beyond.length > 0) throw new ApiError("FORBIDDEN", `this policy would allow what you may not do yourself: ${beyond.join(", ")}; narrow its actions`);
 }
 
 /** Attribute-based access policies of the caller's tenant, and the simulator that explains decisions. */
@@ -77,6 +89,7 @@ export const policyRoutes = new Hono<AppEnv>()
   })
   .post("/", requireAccess("policy.create"), async (c) => {
     const policy = parseOr400(PolicySchema, await readJson(c), "body");
+    refuseEscalation(c.var.caller, policy);
     const tenantId = c.var.caller.tenant.id;
     const db = drizzle(c.env.DB);
     if (await getPolicy(db, tenantId, policy.id)) throw new ApiError("CONFLICT", `a policy '${policy.id}' already exists; PUT /v1/policies/${policy.id} changes it`);
@@ -104,6 +117,7 @@ export const policyRoutes = new Hono<AppEnv>()
     const body = await readJson(c);
     const policy = parseOr400(PolicySchema, body && typeof body === "object" && !Array.isArray(body) ? { id, ...body } : body, "body");
     if (policy.id !== id) throw new ApiError("VALIDATION", "the body's id must match the path", { errors: [{ path: "body.id", message: `must be '${id}'` }] });
+    refuseEscalation(c.var.caller, policy);
     const tenantId = c.var.caller.tenant.id;
     const db = drizzle(c.env.DB);
     const existing = await getPolicy(db, tenantId, id);
