@@ -1,13 +1,22 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { apiKeys } from "./schema.ts";
+import { apiKeys, tenants } from "./schema.ts";
 import { auditPersonal, invitations, loginEvents, refreshTokens, users, webauthnCredentials } from "./schema-trust.ts";
 import type { UserRow } from "./accounts.ts";
+import type { TenantRow } from "./store.ts";
 
 // Users and invitations of a tenant, tenant id first. Writes are returned
 // unexecuted so the route runs them with their audit entry in one batch.
 
 export type InvitationRow = typeof invitations.$inferSelect;
+
+export async function getTenant(db: DrizzleD1Database, tenantId: string): Promise<TenantRow | null> {
+  return (await db.select().from(tenants).where(eq(tenants.id, tenantId)).limit(1))[0] ?? null;
+}
+
+export function insertUser(db: DrizzleD1Database, user: UserRow) {
+  return db.insert(users).values(user);
+}
 
 export async function listUsers(db: DrizzleD1Database, tenantId: string): Promise<UserRow[]> {
   return db.select().from(users).where(eq(users.tenantId, tenantId)).orderBy(users.createdAt, users.id);

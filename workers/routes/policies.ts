@@ -1,9 +1,9 @@
 import { Hono } from "hono";
-import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
 import { AccessRequestSchema, ACTIONS, anyGlobMatch, baselineGrant, PolicySchema, PolicySetSchema, ROLES, simulate, whoMay, type Policy, type Role, type Subject } from "../../src/policy/index.ts";
 import { SCOPES, type Scope } from "../../src/api-keys.ts";
 import type { AppEnv } from "../app-env.ts";
+import { d1 } from "../db/d1.ts";
 import { audited } from "../audit.ts";
 import { getUser, listPolicies } from "../db/accounts.ts";
 import { deletePolicy, getPolicy, insertPolicy, updatePolicy } from "../db/policies.ts";
@@ -55,7 +55,7 @@ export const policyRoutes = new Hono<AppEnv>()
   .post("/simulate", requireAccess("policy.simulate"), async (c) => {
     const input = parseOr400(Simulate, await readJson(c), "body");
     const tenantId = c.var.caller.tenant.id;
-    const db = drizzle(c.env.DB);
+    const db = d1(c.env);
     let subject: Subject;
     const ref = input.subject as { user_id?: string; api_key_id?: string };
     if (typeof ref.user_id === "string") {
@@ -76,7 +76,7 @@ export const policyRoutes = new Hono<AppEnv>()
   .post("/who", requireAccess("policy.simulate"), async (c) => {
     const input = parseOr400(Who, await readJson(c), "body");
     const tenantId = c.var.caller.tenant.id;
-    const db = drizzle(c.env.DB);
+    const db = d1(c.env);
     const people = (await listUsers(db, tenantId)).filter((u) => u.status === "active");
     const keys = await liveApiKeys(db, tenantId);
     const subjects = [...people.map((u) => userSubject(tenantId, u)), ...keys.map((k) => keySubject(tenantId, k))];
@@ -91,7 +91,7 @@ export const policyRoutes = new Hono<AppEnv>()
     const policy = parseOr400(PolicySchema, await readJson(c), "body");
     refuseEscalation(c.var.caller, policy);
     const tenantId = c.var.caller.tenant.id;
-    const db = drizzle(c.env.DB);
+    const db = d1(c.env);
     if (await getPolicy(db, tenantId, policy.id)) throw new ApiError("CONFLICT", `a policy '${policy.id}' already exists; PUT /v1/policies/${policy.id} changes it`);
     const now = Date.now();
     try {
@@ -104,11 +104,11 @@ export const policyRoutes = new Hono<AppEnv>()
     return c.json(policyJson({ body: policy as unknown as Record<string, unknown>, createdAt: now, updatedAt: now }), 201);
   })
   .get("/", requireAccess("policy.read"), async (c) => {
-    const rows = await listPolicies(drizzle(c.env.DB), c.var.caller.tenant.id);
+    const rows = await listPolicies(d1(c.env), c.var.caller.tenant.id);
     return c.json({ data: rows.map(policyJson), roles: ROLES });
   })
   .get("/:id", requireAccess("policy.read", "id"), async (c) => {
-    const row = await getPolicy(drizzle(c.env.DB), c.var.caller.tenant.id, c.req.param("id"));
+    const row = await getPolicy(d1(c.env), c.var.caller.tenant.id, c.req.param("id"));
     if (!row) throw new ApiError("NOT_FOUND", `no policy '${c.req.param("id")}'`);
     return c.json(policyJson(row));
   })
@@ -119,7 +119,7 @@ export const policyRoutes = new Hono<AppEnv>()
     if (policy.id !== id) throw new ApiError("VALIDATION", "the body's id must match the path", { errors: [{ path: "body.id", message: `must be '${id}'` }] });
     refuseEscalation(c.var.caller, policy);
     const tenantId = c.var.caller.tenant.id;
-    const db = drizzle(c.env.DB);
+    const db = d1(c.env);
     const existing = await getPolicy(db, tenantId, id);
     if (!existing) throw new ApiError("NOT_FOUND", `no policy '${id}'`);
     const now = Date.now();
@@ -130,7 +130,7 @@ export const policyRoutes = new Hono<AppEnv>()
   .delete("/:id", requireAccess("policy.delete", "id"), async (c) => {
     const id = c.req.param("id");
     const tenantId = c.var.caller.tenant.id;
-    const db = drizzle(c.env.DB);
+    const db = d1(c.env);
     if (!(await getPolicy(db, tenantId, id))) throw new ApiError("NOT_FOUND", `no policy '${id}'`);
     await audited(c.env, tenantId, { actor: c.var.caller.actor, action: "policy.delete", target: `policy:${id}` }, [deletePolicy(db, tenantId, id)]);
     forgetPolicies(tenantId);

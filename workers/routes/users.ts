@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
 import { buildMimeMessage } from "../../src/channels/index.ts";
 import { sha256Hex } from "../../src/hash.ts";
@@ -7,6 +6,7 @@ import { randomId } from "../../src/ids.ts";
 import { base64UrlEncode } from "../../src/audit/index.ts";
 import { ROLES } from "../../src/policy/index.ts";
 import type { AppEnv } from "../app-env.ts";
+import { d1 } from "../db/d1.ts";
 import { audited } from "../audit.ts";
 import { sendMail } from "../channels/send.ts";
 import { findUserByEmail, getUser, type UserRow } from "../db/accounts.ts";
@@ -29,7 +29,7 @@ const ChangeRole = z.strictObject({ role: Role });
 
 /** The user, in this tenant and not erased, or 404. */
 async function member(c: { env: Env; var: AppEnv["Variables"] }, id: string): Promise<UserRow> {
-  const user = await getUser(drizzle(c.env.DB), c.var.caller.tenant.id, id);
+  const user = await getUser(d1(c.env), c.var.caller.tenant.id, id);
   if (!user || user.status === "erased") throw new ApiError("NOT_FOUND", `no user '${id}'`);
   return user;
 }
@@ -37,7 +37,7 @@ async function member(c: { env: Env; var: AppEnv["Variables"] }, id: string): Pr
 /** Refuses a change that would leave the tenant without an active owner. */
 async function keepAnOwner(env: Env, tenantId: string, user: UserRow): Promise<void> {
   if (user.role !== "owner" || user.status !== "active") return;
-  const owners = await activeOwners(drizzle(env.DB), tenantId);
+  const owners = await activeOwners(d1(env), tenantId);
   if (owners.length <= 1) throw new ApiError("CONFLICT", "this is the tenant's last owner; make someone else owner first");
 }
 
@@ -58,14 +58,14 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0
 /** The people of the caller's tenant: roles, removal, invitations and erasure. */
 export const userRoutes = new Hono<AppEnv>()
   .get("/", requireAccess("user.read"), async (c) => {
-    const rows = await listUsers(drizzle(c.env.DB), c.var.caller.tenant.id);
+    const rows = await listUsers(d1(c.env), c.var.caller.tenant.id);
     return c.json({ data: rows.filter((u) => u.status !== "erased").map(userJson) });
   })
   .post("/invitations", requireAccess("user.invite"), async (c) => {
     const input = parseOr400(Invite, await readJson(c), "body");
     const caller = c.var.caller;
     if (input.role === "owner" && caller.role !== "owner") throw new ApiError("FORBIDDEN", "only an owner may invite an owner");
-    const db = drizzle(c.env.DB);
+    const db = d1(c.env);
     if (await findUserByEmail(db, input.email)) throw new ApiError("CONFLICT", "an account with this email already exists");
     const now = Date.now();
     const token = base64UrlEncode(crypto.getRandomValues(new Uint8Array(32)));
@@ -88,7 +88,7 @@ export const userRoutes = new Hono<AppEnv>()
     if ((input.role === "owner" || user.role === "owner") && caller.role !== "owner") throw new ApiError("FORBIDDEN", "only an owner may grant or take away the owner role");
     if (input.role !== "owner") await keepAnOwner(c.env, caller.tenant.id, user);
     if (input.role !== user.role) {
-      await audited(c.env, caller.tenant.id, { actor: caller.actor, action: "user.update", target: `user:${user.id}`, data: { role: input.role, previous_role: user.role } }, [setUserRole(drizzle(c.env.DB), caller.tenant.id, user.id, input.role)]);
+      await audited(c.env, caller.tenant.id, { actor: caller.actor, action: "user.update", target: `user:${user.id}`, data: { role: input.role, previous_role: user.role } }, [setUserRole(d1(c.env), caller.tenant.id, user.id, input.role)]);
     }
     return c.json(userJson({ ...user, role: input.role }));
   })
@@ -98,7 +98,7 @@ export const userRoutes = new Hono<AppEnv>()
     if (user.role === "owner" && caller.role !== "owner") throw new ApiError("FORBIDDEN", "only an owner may remove an owner");
     await keepAnOwner(c.env, caller.tenant.id, user);
     if (user.status === "active") {
-      await audited(c.env, caller.tenant.id, { actor: caller.actor, action: "user.remove", target: `user:${user.id}` }, [removeUser(drizzle(c.env.DB), caller.tenant.id, user), revokeAllSessions(c.env, caller.tenant.id, user.id)]);
+      await audited(c.env, caller.tenant.id, { actor: caller.actor, action: "user.remove", target: `user:${user.id}` }, [removeUser(d1(c.env), caller.tenant.id, user), revokeAllSessions(c.env, caller.tenant.id, user.id)]);
     }
     return c.body(null, 204);
   })
@@ -106,7 +106,7 @@ export const userRoutes = new Hono<AppEnv>()
     const caller = c.var.caller;
     const user = await member(c, c.req.param("id"));
     await keepAnOwner(c.env, caller.tenant.id, user);
-    const db = drizzle(c.env.DB);
+    const db = d1(c.env);
     const invitations = await invitationsFor(db, caller.tenant.id, user.email);
     // One batch: the person's data goes and the entry saying so lands, or neither. The entry names no one.
     await audited(c.env, caller.tenant.id, { actor: caller.actor, action: "user.erased", target: `user:${user.id}` }, eraseUser(db, caller.tenant.id, user, invitations.map((i) => i.id), Date.now()));
