@@ -118,6 +118,7 @@ describe("erasure", () => {
     // Records another part of the product keeps about a person: a passkey and a login.
     await env.DB.prepare("INSERT INTO webauthn_credentials (id, tenant_id, user_id, public_key, counter, transports, name, created_at) VALUES (?, ?, ?, 'pk', 0, '[]', 'laptop', 0)").bind(`cred-${id}`, t, id).run();
     await env.DB.prepare("INSERT INTO login_events (id, tenant_id, user_id, at, ip, country, city, device_fingerprint, method, risk) VALUES (?, ?, ?, 0, '203.0.113.9', 'FR', 'Paris', 'fp', 'pwd', 0)").bind(`le-${id}`, t, id).run();
+    await env.DB.prepare("INSERT INTO login_failures (key, failures, last_failure_at) VALUES (?, 2, 0)").bind(`account:${id}`).run();
     const committed = (await chainOf(t)).filter((e) => (e.data as { personal?: unknown }).personal);
     expect(committed.map((e) => e.action)).toEqual(expect.arrayContaining(["user.invite", "user.join"]));
 
@@ -132,6 +133,7 @@ describe("erasure", () => {
     for (const table of ["webauthn_credentials", "login_events", "refresh_tokens"]) {
       expect((await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE user_id = ?`).bind(id).first<{ n: number }>())!.n, table).toBe(0);
     }
+    expect(await env.DB.prepare("SELECT * FROM login_failures WHERE key = ?").bind(`account:${id}`).first()).toBeNull();
     // The email is nowhere in D1 any more.
     for (const [table, column] of [["users", "email"], ["invitations", "email"], ["audit_personal", "fields"], ["audit_log", "data"]] as const) {
       expect((await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE instr(${column}, ?) > 0`).bind(email).first<{ n: number }>())!.n, table).toBe(0);

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { apiKeys, tenants } from "./schema.ts";
-import { auditPersonal, invitations, loginEvents, refreshTokens, users, webauthnCredentials } from "./schema-trust.ts";
+import { auditPersonal, authChallenges, invitations, loginEvents, loginFailures, refreshTokens, users, webauthnCredentials } from "./schema-trust.ts";
 import type { UserRow } from "./accounts.ts";
 import type { TenantRow } from "./store.ts";
 
@@ -62,8 +62,8 @@ export async function invitationsFor(db: DrizzleD1Database, tenantId: string, em
 
 /**
  * Every statement that erases a person: the user row anonymized (no email,
- * name, password or second factors), their passkeys, login history, sessions,
- * invitations and the personal data beside the audit chain removed.
+ * name, password or second factors), their passkeys, login history and
+ * failures, pending challenges, sessions, invitations and the personal data beside the audit chain removed.
  */
 export function eraseUser(db: DrizzleD1Database, tenantId: string, user: UserRow, invitationIds: string[], now: number) {
   const subjects = [`user:${user.id}`, ...invitationIds.map((id) => `invitation:${id}`)];
@@ -75,6 +75,8 @@ export function eraseUser(db: DrizzleD1Database, tenantId: string, user: UserRow
     db.delete(webauthnCredentials).where(and(eq(webauthnCredentials.tenantId, tenantId), eq(webauthnCredentials.userId, user.id))),
     db.delete(loginEvents).where(and(eq(loginEvents.tenantId, tenantId), eq(loginEvents.userId, user.id))),
     db.delete(refreshTokens).where(and(eq(refreshTokens.tenantId, tenantId), eq(refreshTokens.userId, user.id))),
+    db.delete(authChallenges).where(and(eq(authChallenges.tenantId, tenantId), eq(authChallenges.userId, user.id))),
+    db.delete(loginFailures).where(eq(loginFailures.key, `account:${user.id}`)),
     db.delete(auditPersonal).where(and(eq(auditPersonal.tenantId, tenantId), inArray(auditPersonal.subject, subjects))),
     ...(invitationIds.length > 0 ? [db.delete(invitations).where(and(eq(invitations.tenantId, tenantId), inArray(invitations.id, invitationIds)))] : []),
   ];
