@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../workers/app.ts";
-import { ADMIN_TOKEN, call, flushed, ingest, keyWithScopes, newTenant, steadyPoints, T0, type TestTenant } from "./helpers.ts";
+import { ADMIN_TOKEN, call, callAs, flushed, ingest, keyWithScopes, newTenant, sessionFrom, signup, steadyPoints, T0, TEST_PASSWORD, type TestSession, type TestTenant } from "./helpers.ts";
 
 // Walks every route of the app. A route added without an entry here fails the
 // first test, so new routes join the isolation checks automatically.
@@ -15,6 +15,13 @@ interface Fixtures {
   channelId: string;
   readerKey: string;
   exportId: string;
+  policyId: string;
+  /** A person in the owner's tenant. */
+  userId: string;
+  /** A viewer in the owner's tenant. */
+  viewer: TestSession;
+  /** The owner of another tenant (signed up). */
+  intruderSession: TestSession;
 }
 
 /** "session": a person's own account settings: 401 without credentials, 403 to any API key. */
@@ -25,6 +32,8 @@ interface RouteCase {
   request: (f: Fixtures) => { path: string; body?: unknown };
   /** What the intruder must see: 404, or a list that holds none of the owner's data. */
   foreign: "404" | "empty-list" | "own-only" | "own-config" | "n/a";
+  /** Only a person's session may ever do this (owner-only actions): every API key gets 403. */
+  sessionOnly?: true;
 }
 
 const ROUTES: Record<string, RouteCase> = {
@@ -82,7 +91,30 @@ const ROUTES: Record<string, RouteCase> = {
   "POST /v1/exports": { access: "admin", request: () => ({ path: "/v1/exports", body: {} }), foreign: "n/a" },
   "GET /v1/exports/:id": { access: "admin", request: (f) => ({ path: `/v1/exports/${f.exportId}` }), foreign: "404" },
   "GET /v1/exports/:id/download": { access: "admin", request: (f) => ({ path: `/v1/exports/${f.exportId}/download` }), foreign: "404" },
+  "POST /v1/policies": { access: "admin", request: () => ({ path: "/v1/policies", body: { id: "intruder", effect: "allow", actions: ["*"] } }), foreign: "n/a" },
+  "GET /v1/policies": { access: "admin", request: () => ({ path: "/v1/policies" }), foreign: "empty-list" },
+  "GET /v1/policies/:id": { access: "admin", request: (f) => ({ path: `/v1/policies/${f.policyId}` }), foreign: "404" },
+  "PUT /v1/policies/:id": { access: "admin", request: (f) => ({ path: `/v1/policies/${f.policyId}`, body: { effect: "deny", actions: ["*"] } }), foreign: "404" },
+  "DELETE /v1/policies/:id": { access: "admin", request: (f) => ({ path: `/v1/policies/${f.policyId}` }), foreign: "404" },
+  "POST /v1/policies/simulate": { access: "admin", request: (f) => ({ path: "/v1/policies/simulate", body: { subject: { user_id: f.userId }, action: "rule.read", resource: { type: "rule" } } }), foreign: "404" },
+  "POST /v1/policies/who": { access: "admin", request: () => ({ path: "/v1/policies/who", body: { action: "rule.read", resource: { type: "rule" } } }), foreign: "n/a" },
+  "GET /v1/users": { access: "read", request: () => ({ path: "/v1/users" }), foreign: "empty-list" },
+  "GET /v1/users/:id": { access: "read", request: (f) => ({ path: `/v1/users/${f.userId}` }), foreign: "404" },
+  "PATCH /v1/users/:id": { access: "admin", request: (f) => ({ path: `/v1/users/${f.userId}`, body: { role: "viewer" } }), foreign: "404" },
+  "DELETE /v1/users/:id": { access: "admin", request: (f) => ({ path: `/v1/users/${f.userId}` }), foreign: "404" },
+  "POST /v1/users/:id/erase": { access: "admin", request: (f) => ({ path: `/v1/users/${f.userId}/erase` }), foreign: "404", sessionOnly: true },
+  "POST /v1/users/invitations": { access: "admin", request: () => ({ path: "/v1/users/invitations", body: { email: "intruder@example.com", role: "viewer" } }), foreign: "n/a" },
+  "POST /v1/auth/invitations/accept": { access: "public", request: () => ({ path: "/v1/auth/invitations/accept", body: {} }), foreign: "n/a" },
 };
+
+/** Invites someone into the owner's tenant with the owner's key, and accepts. */
+async function join(owner: TestTenant, role: string, email: string): Promise<TestSession> {
+  const inv = await call("POST", "/v1/users/invitations", { key: owner.key, body: { email, role } });
+  expect(inv.status).toBe(201);
+  const res = await call("POST", "/v1/auth/invitations/accept", { body: { token: (await inv.json<{ token: string }>()).token, password: TEST_PASSWORD } });
+  expect(res.status).toBe(201);
+  return sessionFrom(res, await res.json());
+}
 
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 const appRoutes = [...new Set(app.routes.filter((r) => METHODS.has(r.method)).map((r) => `${r.method} ${r.path}`))];
@@ -106,7 +138,23 @@ beforeAll(async () => {
   // An export of the owner's data, finished (its download answers the owner 200).
   const exportId = (await (await call("POST", "/v1/exports", { key: owner.key, body: {} })).json<{ id: string }>()).id;
   for (let i = 0; i < 200 && (await (await call("GET", `/v1/exports/${exportId}`, { key: owner.key })).json<{ status: string }>()).status !== "done"; i++) await new Promise((r) => setTimeout(r, 50));
-  f = { owner, intruder, anomalyId, ruleId: rule.id, silenceId: silence.id, channelId: channel.id, readerKey: await keyWithScopes(intruder, ["read"]), exportId };
+  expect((await call("POST", "/v1/policies", { key: owner.key, body: { id: "secret.revenue-policy", effect: "allow", actions: ["rule.read"] } })).status).toBe(201);
+  const person = await join(owner, "member", `secret.revenue-${crypto.randomUUID()}@example.com`);
+  const viewer = await join(owner, "viewer", `viewer-${crypto.randomUUID()}@example.com`);
+  f = {
+    owner,
+    intruder,
+    anomalyId,
+    ruleId: rule.id,
+    silenceId: silence.id,
+    channelId: channel.id,
+    readerKey: await keyWithScopes(intruder, ["read"]),
+    exportId,
+    policyId: "secret.revenue-policy",
+    userId: person.userId,
+    viewer,
+    intruderSession: await signup(),
+  };
 });
 
 describe("every route", () => {
@@ -133,7 +181,26 @@ describe("every route", () => {
     expect((await call(c.method, path, { key: f.intruder.key, body })).status).toBe(403);
   });
 
-  it.each(cases.filter((c) => c.foreign === "404"))("$route answers 404 to another tenant", async (c) => {
+  it.each(cases.filter((c) => c.sessionOnly))("$route answers 403 to every API key", async (c) => {
+    const { path, body } = c.request(f);
+    expect((await call(c.method, path, { key: f.intruder.key, body })).status).toBe(403);
+    expect((await call(c.method, path, { key: f.owner.key, body })).status).toBe(403);
+  });
+
+  it.each(cases.filter((c) => c.access === "ingest" || c.access === "admin"))("$route answers 403 to a viewer's session", async (c) => {
+    const { path, body } = c.request(f);
+    const res = await callAs(f.viewer, c.method, path, { body });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+  });
+
+  it.each(cases.filter((c) => c.foreign === "404"))("$route answers 404 to another tenant's session", async (c) => {
+    const { path, body } = c.request(f);
+    const res = await callAs(f.intruderSession, c.method, path, { body });
+    expect(res.status).toBe(404);
+  });
+
+  it.each(cases.filter((c) => c.foreign === "404" && !c.sessionOnly))("$route answers 404 to another tenant", async (c) => {
     const { path, body } = c.request(f);
     const res = await call(c.method, path, { key: f.intruder.key, body });
     expect(res.status).toBe(404);

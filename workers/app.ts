@@ -15,14 +15,17 @@ import { channelRoutes } from "./routes/channels.ts";
 import { deliveryRoutes } from "./routes/deliveries.ts";
 import { exportRoutes } from "./routes/exports.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { invitationRoutes } from "./routes/invitations.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
 import { magicLinkRoutes } from "./routes/magic-link.ts";
 import { metricRoutes } from "./routes/metrics.ts";
+import { policyRoutes } from "./routes/policies.ts";
 import { ruleRoutes } from "./routes/rules.ts";
 import { seriesRoutes } from "./routes/series.ts";
 import { signingKeyRoutes } from "./routes/signing-keys.ts";
 import { silenceRoutes } from "./routes/silences.ts";
 import { webauthnRoutes } from "./routes/webauthn.ts";
+import { userRoutes } from "./routes/users.ts";
 import { wellKnownRoutes } from "./routes/well-known.ts";
 
 /** The HTTP API: one sub-app per resource, one error renderer. */
@@ -36,6 +39,7 @@ export const app = new Hono<AppEnv>()
   .route("/.well-known", wellKnownRoutes)
   .route("/v1/admin/signing-keys", signingKeyRoutes)
   .route("/v1/admin", adminRoutes)
+  .route("/v1/auth/invitations", invitationRoutes)
   .route("/v1/auth", authRoutes)
   .route("/v1/auth/webauthn", webauthnRoutes)
   .route("/v1/auth/magic-link", magicLinkRoutes)
@@ -51,6 +55,8 @@ export const app = new Hono<AppEnv>()
   .route("/v1/silences", silenceRoutes)
   .route("/v1/audit", auditRoutes)
   .route("/v1/exports", exportRoutes)
+  .route("/v1/policies", policyRoutes)
+  .route("/v1/users", userRoutes)
   .use("/v1/_bench/*", async (c, next) => {
     if (readConfig(c.env).AYVLO_BENCH_ROUTES !== "1") throw new ApiError("NOT_FOUND", `no route ${c.req.method} ${c.req.path}`);
     await next();

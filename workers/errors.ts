@@ -10,6 +10,7 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, title: "Not found" },
   METHOD_NOT_ALLOWED: { status: 405, title: "Method not allowed" },
   CONFLICT: { status: 409, title: "Conflict" },
+  GONE: { status: 410, title: "Gone" },
   PAYLOAD_TOO_LARGE: { status: 413, title: "Payload too large" },
   IDEMPOTENCY_MISMATCH: { status: 422, title: "Idempotency-Key reused with a different request" },
   RATE_LIMITED: { status: 429, title: "Rate limit exceeded" },

@@ -14,7 +14,7 @@ export const users = sqliteTable(
     email: text("email").notNull(),
     name: text("name"),
     role: text("role", { enum: ["viewer", "member", "admin", "owner"] }).notNull(),
-    status: text("status", { enum: ["active", "erased"] }).notNull(),
+    status: text("status", { enum: ["active", "removed", "erased"] }).notNull(),
     /** PBKDF2 (src/auth/password.ts); null for accounts without a password (invited via magic link, erased). */
     passwordHash: text("password_hash"),
     /** Bumped by "log out everywhere": sessions carrying an older version stop working at once. */

@@ -52,9 +52,42 @@ function afterKey(order: "asc" | "desc", sortColumn: SQLiteColumn, idColumn: SQL
   return or(past(sortColumn, value), and(eq(sortColumn, value), past(idColumn, id)));
 }
 
+/**
+ * The tenant's configuration writes as unexecuted drizzle queries (tenant id
+ * first), for `audited`: the change and its audit entry commit in one batch.
+ */
+export function storeChanges(db: DrizzleD1Database) {
+  return {
+    createTenant: (tenant: TenantRow, key: ApiKeyRow) => [db.insert(tenants).values(tenant), db.insert(apiKeys).values({ ...key, tenantId: tenant.id })] as const,
+    insertApiKey: (tenantId: string, key: ApiKeyRow) => db.insert(apiKeys).values({ ...key, tenantId }),
+    revokeApiKey: (tenantId: string, keyId: string, now: number) => db.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt))),
+    setAnomalyStatus: (tenantId: string, id: string, status: "acknowledged" | "resolved", now: number) =>
+      db
+        .update(anomalies)
+        .set(status === "resolved" ? { status, resolvedAt: sql`coalesce(${anomalies.resolvedAt}, ${now})` } : { status })
+        .where(and(eq(anomalies.tenantId, tenantId), eq(anomalies.id, id), inArray(anomalies.status, status === "acknowledged" ? ["open" as const] : ["open" as const, "acknowledged" as const]))),
+    labelAnomaly: (tenantId: string, id: string, label: NonNullable<AnomalyRow["label"]>) => db.update(anomalies).set({ label }).where(and(eq(anomalies.tenantId, tenantId), eq(anomalies.id, id))),
+    insertRule: (tenantId: string, row: RuleRow) => db.insert(rules).values({ ...row, tenantId }),
+    deleteRule: (tenantId: string, id: string) => db.delete(rules).where(and(eq(rules.tenantId, tenantId), eq(rules.id, id))),
+    insertSilence: (tenantId: string, row: SilenceRow) => db.insert(silences).values({ ...row, tenantId }),
+    expireSilence: (tenantId: string, id: string, now: number) => db.update(silences).set({ endsAt: now }).where(and(eq(silences.tenantId, tenantId), eq(silences.id, id), gt(silences.endsAt, now))),
+    insertChannel: (tenantId: string, row: ChannelRow) => db.insert(channels).values({ ...row, tenantId }),
+    deleteChannel: (tenantId: string, id: string) => db.delete(channels).where(and(eq(channels.tenantId, tenantId), eq(channels.id, id))),
+    setChannelSecrets: (tenantId: string, id: string, secrets: ChannelRow["secrets"]) => db.update(channels).set({ secrets }).where(and(eq(channels.tenantId, tenantId), eq(channels.id, id))),
+  };
+}
+
 export function createStore(d1: D1Database) {
   const db: DrizzleD1Database = drizzle(d1);
   return {
+    /** Unexecuted writes for `audited` (see storeChanges). */
+    changes: storeChanges(db),
+
+    /** One API key of the tenant (revoked or not). */
+    async getApiKey(tenantId: string, keyId: string): Promise<ApiKeyRow | null> {
+      return (await db.select().from(apiKeys).where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, keyId))).limit(1))[0] ?? null;
+    },
+
     /** A new tenant with its first API key, in one atomic batch. */
     async createTenant(tenant: TenantRow, key: ApiKeyRow): Promise<void> {
       await db.batch([db.insert(tenants).values(tenant), db.insert(apiKeys).values(key)]);

@@ -4,6 +4,7 @@ import { generateApiKey, hashApiKey, SCOPES } from "../../src/api-keys.ts";
 import { randomId } from "../../src/ids.ts";
 import { PLAN_NAMES } from "../../src/plans.ts";
 import type { AppEnv } from "../app-env.ts";
+import { audited } from "../audit.ts";
 import { requireOperator } from "../middleware/auth.ts";
 import { idempotency } from "../middleware/idempotency.ts";
 import { tenantJson } from "../present.ts";
@@ -22,14 +23,12 @@ export const adminRoutes = new Hono<AppEnv>().post("/tenants", requireOperator()
   const now = Date.now();
   const tenant = { id: randomId("ten"), name: input.name, region: input.region, plan: input.plan, createdAt: now };
   const { id, key } = generateApiKey();
-  await c.var.store.createTenant(tenant, {
-    id,
-    tenantId: tenant.id,
-    name: "default",
-    keyHash: await hashApiKey(key),
-    scopes: [...SCOPES],
-    createdAt: now,
-    revokedAt: null,
-  });
+  const firstKey = { id, tenantId: tenant.id, name: "default", keyHash: await hashApiKey(key), scopes: [...SCOPES], createdAt: now, revokedAt: null };
+  await audited(
+    c.env,
+    tenant.id,
+    { actor: "operator", action: "tenant.create", target: `tenant:${tenant.id}`, data: { region: tenant.region, plan: tenant.plan, api_key_id: id, scopes: [...SCOPES] } },
+    [...c.var.store.changes.createTenant(tenant, firstKey)],
+  );
   return c.json({ tenant: tenantJson(tenant), api_key: key, api_key_id: id, scopes: [...SCOPES] }, 201);
 });

@@ -1,6 +1,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
+import { audited } from "../audit.ts";
 import { ApiError } from "../errors.ts";
 import { requireAccess } from "../middleware/auth.ts";
 import { pageOf, pageQuery } from "../pagination.ts";
@@ -34,7 +35,7 @@ export const anomalyRoutes = new Hono<AppEnv>()
     if (!anomaly) throw new ApiError("NOT_FOUND", `no anomaly '${c.req.param("id")}'`);
     // The metric's weights first (idempotent per anomaly), then the label: a retry after a failure redoes neither twice.
     const config = await seriesStub(c.env, tenant, anomaly.metric).feedback(tenant.id, anomaly.metric, anomaly.id, anomaly.algorithms as MemberScore[], label);
-    await c.var.store.labelAnomaly(tenant.id, anomaly.id, label);
+    await audited(c.env, tenant.id, { actor: c.var.caller.actor, action: "anomaly.feedback", target: `anomaly:${anomaly.id}`, data: { label } }, [c.var.store.changes.labelAnomaly(tenant.id, anomaly.id, label)]);
     return c.json({ id: anomaly.id, label, metric: anomaly.metric, weights: config.weights ?? null });
   })
   .post("/:id/acknowledge", requireAccess("anomaly.acknowledge", "id"), async (c) => moveStatus(c, "acknowledged"))
@@ -53,13 +54,13 @@ async function moveStatus(c: Context<AppEnv>, status: "acknowledged" | "resolved
   const tenant = c.var.caller.tenant;
   const id = c.req.param("id")!;
   const now = Date.now();
-  const moved = await c.var.store.setAnomalyStatus(tenant.id, id, status, now);
-  if (!moved) {
-    const existing = await c.var.store.getAnomaly(tenant.id, id);
-    if (!existing) throw new ApiError("NOT_FOUND", `no anomaly '${id}'`);
-    if (existing.status === status) return c.json(anomalyJson(existing));
-    throw new ApiError("CONFLICT", `anomaly '${id}' is ${existing.status}; it cannot become ${status}`);
-  }
+  const existing = await c.var.store.getAnomaly(tenant.id, id);
+  if (!existing) throw new ApiError("NOT_FOUND", `no anomaly '${id}'`);
+  if (existing.status === status) return c.json(anomalyJson(existing));
+  const movable = status === "acknowledged" ? existing.status === "open" : existing.status !== "resolved";
+  if (!movable) throw new ApiError("CONFLICT", `anomaly '${id}' is ${existing.status}; it cannot become ${status}`);
+  await audited(c.env, tenant.id, { actor: c.var.caller.actor, action: `anomaly.${status === "acknowledged" ? "acknowledge" : "resolve"}`, target: `anomaly:${id}`, data: { from: existing.status } }, [c.var.store.changes.setAnomalyStatus(tenant.id, id, status, now)]);
+  const moved = (await c.var.store.getAnomaly(tenant.id, id)) ?? existing;
   if (status === "resolved") {
     const router = routerStub(c.env, tenant.id);
     await router.receive(tenant.id, [resolvedEvent(moved.id, moved.metric, moved.tagKey, moved.tags, now)]);

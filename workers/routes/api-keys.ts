@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { generateApiKey, hashApiKey, SCOPES } from "../../src/api-keys.ts";
 import type { AppEnv } from "../app-env.ts";
+import { audited } from "../audit.ts";
 import { ApiError } from "../errors.ts";
 import { forgetKey, requireAccess } from "../middleware/auth.ts";
 import { idempotency } from "../middleware/idempotency.ts";
@@ -25,7 +26,8 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     const tenantId = c.var.caller.tenant.id;
     const { id, key } = generateApiKey();
     const row = { id, tenantId, name: input.name, keyHash: await hashApiKey(key), scopes: input.scopes, createdAt: Date.now(), revokedAt: null };
-    await c.var.store.insertApiKey(tenantId, row);
+    // The audit entry names the key and its scopes, never the secret.
+    await audited(c.env, tenantId, { actor: c.var.caller.actor, action: "api_key.create", target: `api_key:${id}`, data: { name: row.name, scopes: row.scopes } }, [c.var.store.changes.insertApiKey(tenantId, row)]);
     // The secret is shown here once; only its hash is kept.
     return c.json({ ...apiKeyJson(row), key }, 201);
   })
@@ -36,8 +38,10 @@ export const apiKeyRoutes = new Hono<AppEnv>()
   })
   .delete("/:id", requireAccess("api_key.revoke", "id"), async (c) => {
     const id = c.req.param("id");
-    const revoked = await c.var.store.revokeApiKey(c.var.caller.tenant.id, id, Date.now());
-    if (!revoked) throw new ApiError("NOT_FOUND", `no active API key '${id}'`);
+    const tenantId = c.var.caller.tenant.id;
+    const existing = await c.var.store.getApiKey(tenantId, id);
+    if (!existing || existing.revokedAt !== null) throw new ApiError("NOT_FOUND", `no active API key '${id}'`);
+    await audited(c.env, tenantId, { actor: c.var.caller.actor, action: "api_key.revoke", target: `api_key:${id}` }, [c.var.store.changes.revokeApiKey(tenantId, id, Date.now())]);
     forgetKey(id);
     return c.body(null, 204);
   });

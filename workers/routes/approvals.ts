@@ -1,6 +1,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
+import { audited } from "../audit.ts";
 import { ApiError } from "../errors.ts";
 import { requireAccess } from "../middleware/auth.ts";
 import { routerStub } from "../series-stub.ts";
@@ -13,6 +14,8 @@ async function decide(c: Context<AppEnv>, approved: boolean) {
   const outcome = await routerOf(c).decideApproval(id, approved);
   if (outcome === "not_found") throw new ApiError("NOT_FOUND", `no approval '${id}'`);
   if (outcome === "not_pending") throw new ApiError("CONFLICT", `approval '${id}' was already decided or has expired`);
+  // The decision lives in the AlertRouter object: recorded once made there.
+  await audited(c.env, c.var.caller.tenant.id, { actor: c.var.caller.actor, action: approved ? "approval.approve" : "approval.deny", target: `approval:${id}` });
   const [approval] = (await routerOf(c).approvals()).filter((a) => a.id === id);
   return c.json(approval);
 }

@@ -5,6 +5,7 @@ import { randomId } from "../../src/ids.ts";
 import { rotateSecret } from "../../src/webhooks/secret-rotation.ts";
 import { generateSecret } from "../../src/webhooks/standard-webhooks.ts";
 import type { AppEnv } from "../app-env.ts";
+import { audited } from "../audit.ts";
 import type { ChannelRow } from "../db/store.ts";
 import { readConfig } from "../env.ts";
 import { ApiError } from "../errors.ts";
@@ -42,7 +43,8 @@ export const channelRoutes = new Hono<AppEnv>()
       secrets: secret ? [{ secret, created_at: now, expires_at: null }] : [],
       createdAt: now,
     };
-    await c.var.store.insertChannel(row.tenantId, row);
+    // The signing secret never goes in the audit entry.
+    await audited(c.env, row.tenantId, { actor: c.var.caller.actor, action: "channel.create", target: `channel:${row.id}`, data: { type: row.type, name: row.name } }, [c.var.store.changes.insertChannel(row.tenantId, row)]);
     return c.json({ ...channelJson(row), ...(secret ? { secret } : {}) }, 201);
   })
   .get("/", requireAccess("channel.read"), async (c) => {
@@ -52,7 +54,8 @@ export const channelRoutes = new Hono<AppEnv>()
   })
   .get("/:id", requireAccess("channel.read", "id"), async (c) => c.json(channelJson(await ownChannel(c))))
   .delete("/:id", requireAccess("channel.delete", "id"), async (c) => {
-    if (!(await c.var.store.deleteChannel(c.var.caller.tenant.id, c.req.param("id")))) throw new ApiError("NOT_FOUND", `no channel '${c.req.param("id")}'`);
+    const channel = await ownChannel(c);
+    await audited(c.env, channel.tenantId, { actor: c.var.caller.actor, action: "channel.delete", target: `channel:${channel.id}` }, [c.var.store.changes.deleteChannel(channel.tenantId, channel.id)]);
     return c.body(null, 204);
   })
   .post("/:id/rotate-secret", requireAccess("channel.rotate_secret", "id"), async (c) => {
@@ -61,7 +64,9 @@ export const channelRoutes = new Hono<AppEnv>()
     const { grace_s } = parseOr400(z.strictObject({ grace_s: z.number().int().min(0).max(7 * 86_400).default(86_400) }), (await c.req.text()) ? await readJson(c) : {}, "body");
     const secret = newSecret();
     const now = Date.now();
-    await c.var.store.setChannelSecrets(channel.tenantId, channel.id, rotateSecret(channel.secrets, secret, now, grace_s));
+    await audited(c.env, channel.tenantId, { actor: c.var.caller.actor, action: "channel.rotate_secret", target: `channel:${channel.id}`, data: { grace_s } }, [
+      c.var.store.changes.setChannelSecrets(channel.tenantId, channel.id, rotateSecret(channel.secrets, secret, now, grace_s)),
+    ]);
     return c.json({ ...channelJson(channel), secret, previous_secrets_expire_at: new Date(now + grace_s * 1000).toISOString() });
   })
   .get("/:id/mail", requireAccess("channel.read", "id"), async (c) => {

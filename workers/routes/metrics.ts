@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { DEFAULT_DETECTOR_CONFIG, MEMBER_NAMES, type DetectorConfig } from "../../src/detect/index.ts";
 import type { AppEnv } from "../app-env.ts";
+import { audited } from "../audit.ts";
 import { requireAccess } from "../middleware/auth.ts";
 import { configJson } from "../present.ts";
 import { metricParam } from "../query-params.ts";
@@ -45,5 +46,7 @@ export const metricRoutes = new Hono<AppEnv>()
       ...(current.weights ? { weights: current.weights } : {}),
     };
     const saved = await stub.configure(c.var.caller.tenant.id, metric, config);
+    // The settings live in the metric's Series object: recorded once applied there.
+    await audited(c.env, c.var.caller.tenant.id, { actor: c.var.caller.actor, action: "metric.update", target: `metric:${metric}`, data: { config: JSON.parse(JSON.stringify(configJson(saved))) } });
     return c.json({ metric, config: configJson(saved) });
   });

@@ -4,6 +4,7 @@ import { RuleSchema } from "../../src/alerting/index.ts";
 import { checkWorkflowUrls } from "../../src/workflows/index.ts";
 import { randomId } from "../../src/ids.ts";
 import type { AppEnv } from "../app-env.ts";
+import { audited } from "../audit.ts";
 import type { RuleRow } from "../db/store.ts";
 import { readConfig } from "../env.ts";
 import { ApiError } from "../errors.ts";
@@ -32,7 +33,7 @@ export const ruleRoutes = new Hono<AppEnv>()
       throw new ApiError("VALIDATION", "every channel must be one of this tenant's channels", { errors: [{ path: "body.channels", message: "unknown channel id" }] });
     }
     const row: RuleRow = { id: randomId("rul"), tenantId, name: definition.name, definition: { ...definition, channels }, createdAt: Date.now() };
-    await c.var.store.insertRule(tenantId, row);
+    await audited(c.env, tenantId, { actor: c.var.caller.actor, action: "rule.create", target: `rule:${row.id}`, data: { name: row.name, channels } }, [c.var.store.changes.insertRule(tenantId, row)]);
     return c.json(ruleJson(row), 201);
   })
   .get("/", requireAccess("rule.read"), async (c) => {
@@ -57,6 +58,8 @@ export const ruleRoutes = new Hono<AppEnv>()
     return c.json(ruleJson(rule));
   })
   .delete("/:id", requireAccess("rule.delete", "id"), async (c) => {
-    if (!(await c.var.store.deleteRule(c.var.caller.tenant.id, c.req.param("id")))) throw new ApiError("NOT_FOUND", `no rule '${c.req.param("id")}'`);
+    const rule = await c.var.store.getRule(c.var.caller.tenant.id, c.req.param("id"));
+    if (!rule) throw new ApiError("NOT_FOUND", `no rule '${c.req.param("id")}'`);
+    await audited(c.env, rule.tenantId, { actor: c.var.caller.actor, action: "rule.delete", target: `rule:${rule.id}` }, [c.var.store.changes.deleteRule(rule.tenantId, rule.id)]);
     return c.body(null, 204);
   });

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { parseSilence, SilenceMatcherSchema } from "../../src/alerting/index.ts";
 import { randomId } from "../../src/ids.ts";
 import type { AppEnv } from "../app-env.ts";
+import { audited } from "../audit.ts";
 import type { SilenceRow } from "../db/store.ts";
 import { ApiError } from "../errors.ts";
 import { requireAccess } from "../middleware/auth.ts";
@@ -40,7 +41,7 @@ export const silenceRoutes = new Hono<AppEnv>()
     if (!parsed.ok) throw new ApiError("VALIDATION", parsed.reason, { errors: [{ path: "body", message: parsed.reason }] });
     const s = parsed.silence;
     const row: SilenceRow = { id: randomId("sil"), tenantId: c.var.caller.tenant.id, matchers: s.matchers, startsAt: s.starts_at, endsAt: s.ends_at, comment: s.comment, createdBy: s.created_by, createdAt: now };
-    await c.var.store.insertSilence(row.tenantId, row);
+    await audited(c.env, row.tenantId, { actor: c.var.caller.actor, action: "silence.create", target: `silence:${row.id}`, data: { starts_at: row.startsAt, ends_at: row.endsAt } }, [c.var.store.changes.insertSilence(row.tenantId, row)]);
     return c.json(silenceJson(row, now), 201);
   })
   .get("/", requireAccess("silence.read"), async (c) => {
@@ -56,6 +57,10 @@ export const silenceRoutes = new Hono<AppEnv>()
   })
   .delete("/:id", requireAccess("silence.delete", "id"), async (c) => {
     const id = c.req.param("id");
-    if (!(await c.var.store.expireSilence(c.var.caller.tenant.id, id, Date.now()))) throw new ApiError("NOT_FOUND", `no live silence '${id}'`);
+    const tenantId = c.var.caller.tenant.id;
+    const now = Date.now();
+    const silence = await c.var.store.getSilence(tenantId, id);
+    if (!silence || silence.endsAt <= now) throw new ApiError("NOT_FOUND", `no live silence '${id}'`);
+    await audited(c.env, tenantId, { actor: c.var.caller.actor, action: "silence.delete", target: `silence:${id}` }, [c.var.store.changes.expireSilence(tenantId, id, now)]);
     return c.body(null, 204);
   });

@@ -1,0 +1,66 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { hashPassword } from "../../src/auth/index.ts";
+import { sha256Hex } from "../../src/hash.ts";
+import { randomId } from "../../src/ids.ts";
+import type { AppEnv } from "../app-env.ts";
+import { d1 } from "../db/d1.ts";
+import { audited } from "../audit.ts";
+import { findUserByEmail, type UserRow } from "../db/accounts.ts";
+import { acceptInvitation, findInvitationByTokenHash, getTenant, insertUser } from "../db/users.ts";
+import { ApiError } from "../errors.ts";
+import { tenantJson, userJson } from "../present.ts";
+import { readJson } from "../read-json.ts";
+import { startSession } from "../sessions.ts";
+import { parseOr400 } from "../validate.ts";
+import { Password } from "./auth.ts";
+
+const Accept = z.strictObject({
+  token: z.string({ error: "token is required" }).min(1, "token must not be empty").max(200),
+  password: Password,
+  name: z.string().trim().min(1).max(200).optional(),
+});
+
+/** Accepting an invitation (public: the token is the credential). */
+export const invitationRoutes = new Hono<AppEnv>().post("/accept", async (c) => {
+  const input = parseOr400(Accept, await readJson(c), "body");
+  const db = d1(c.env);
+  const invitation = await findInvitationByTokenHash(db, await sha256Hex(input.token));
+  if (!invitation) throw new ApiError("UNAUTHORIZED", "this invitation token is not valid");
+  const now = Date.now();
+  if (invitation.acceptedAt !== null) throw new ApiError("GONE", "this invitation has already been used; log in instead");
+  if (invitation.expiresAt <= now) throw new ApiError("GONE", "this invitation has expired; ask for a new one");
+  if (await findUserByEmail(db, invitation.email)) throw new ApiError("CONFLICT", "an account with this email already exists; log in instead");
+  const tenant = await getTenant(db, invitation.tenantId);
+  if (!tenant) throw new ApiError("GONE", "the inviting tenant no longer exists");
+  const user: UserRow = {
+    id: randomId("usr"),
+    tenantId: invitation.tenantId,
+    email: invitation.email,
+    name: input.name ?? null,
+    role: invitation.role,
+    status: "active",
+    passwordHash: await hashPassword(input.password),
+    sessionVersion: 0,
+    totpSecret: null,
+    totpEnabled: false,
+    totpLastStep: null,
+    recoveryHashes: [],
+    createdAt: now,
+    erasedAt: null,
+  };
+  try {
+    await audited(
+      c.env,
+      invitation.tenantId,
+      { actor: `user:${user.id}`, action: "user.join", target: `user:${user.id}`, data: { role: user.role, invitation: invitation.id }, personal: { subject: `user:${user.id}`, fields: { email: user.email, name: user.name } } },
+      // A second accept of the same token (a race) fails on the email's uniqueness: one account per invitation.
+      [acceptInvitation(db, invitation.tenantId, invitation.id, now), insertUser(db, user)],
+    );
+  } catch (error) {
+    if (String(error).includes("UNIQUE")) throw new ApiError("CONFLICT", "an account with this email already exists; log in instead");
+    throw error;
+  }
+  const session = await startSession(c, user, ["pwd"]);
+  return c.json({ user: userJson(user), tenant: tenantJson(tenant), session }, 201);
+});
