@@ -13,6 +13,11 @@ import { tenantJson, userJson } from "../present.ts";
 import { readJson } from "../read-json.ts";
 import { startSession } from "../sessions.ts";
 import { parseOr400 } from "../validate.ts";
+import { insertLoginEvent } from "../db/logins.ts";
+import { loginClient, setDeviceCookie } from "../login-risk.ts";
+import { requireUser } from "../middleware/auth.ts";
+import { login, logout, me, refresh } from "./login.ts";
+import { totpRoutes } from "./totp.ts";
 
 export const Email = z.email({ error: "email must be an email address" }).max(254, "email must be at most 254 characters").transform((e) => e.toLowerCase());
 export const Password = z.string({ error: "password is required" }).min(12, "password must be at least 12 characters").max(256, "password must be at most 256 characters");
@@ -62,6 +67,15 @@ export const authRoutes = new Hono<AppEnv>().post("/signup", async (c) => {
     if (String(error).includes("UNIQUE")) throw new ApiError("CONFLICT", "an account with this email already exists; log in instead");
     throw error;
   }
+  // The signup's device and place are the first entry of the login history.
+  const client = await loginClient(c);
+  await insertLoginEvent(db, { id: randomId("lgn"), tenantId: tenant.id, userId: user.id, at: now, ip: client.ip, country: client.country, city: client.city, latitude: client.latitude, longitude: client.longitude, deviceFingerprint: client.fingerprint, method: "signup", risk: 0 });
+  setDeviceCookie(c, client);
   const session = await startSession(c, user, ["pwd"]);
   return c.json({ user: userJson(user), tenant: tenantJson(tenant), session }, 201);
-});
+})
+  .post("/login", login)
+  .post("/refresh", refresh)
+  .post("/logout", requireUser(), logout)
+  .get("/me", requireUser(), me)
+  .route("/totp", totpRoutes);
