@@ -16,7 +16,8 @@ interface Fixtures {
   readerKey: string;
 }
 
-type Access = "public" | "operator" | "ingest" | "read" | "admin";
+/** `session`: a person's own account (401 without credentials, 403 for any API key). */
+type Access = "public" | "operator" | "ingest" | "read" | "admin" | "session";
 interface RouteCase {
   access: Access;
   /** A request from the intruder that aims at the owner's resources. */
@@ -29,6 +30,13 @@ const ROUTES: Record<string, RouteCase> = {
   "GET /health": { access: "public", request: () => ({ path: "/health" }), foreign: "n/a" },
   "GET /.well-known/jwks.json": { access: "public", request: () => ({ path: "/.well-known/jwks.json" }), foreign: "n/a" },
   "POST /v1/auth/signup": { access: "public", request: () => ({ path: "/v1/auth/signup", body: {} }), foreign: "n/a" },
+  "POST /v1/auth/login": { access: "public", request: () => ({ path: "/v1/auth/login", body: {} }), foreign: "n/a" },
+  "POST /v1/auth/refresh": { access: "public", request: () => ({ path: "/v1/auth/refresh" }), foreign: "n/a" },
+  "POST /v1/auth/logout": { access: "session", request: () => ({ path: "/v1/auth/logout", body: { everywhere: true } }), foreign: "n/a" },
+  "GET /v1/auth/me": { access: "session", request: () => ({ path: "/v1/auth/me" }), foreign: "n/a" },
+  "POST /v1/auth/totp/enroll": { access: "session", request: () => ({ path: "/v1/auth/totp/enroll" }), foreign: "n/a" },
+  "POST /v1/auth/totp/verify": { access: "session", request: () => ({ path: "/v1/auth/totp/verify", body: { code: "123456" } }), foreign: "n/a" },
+  "DELETE /v1/auth/totp": { access: "session", request: () => ({ path: "/v1/auth/totp", body: { code: "123456" } }), foreign: "n/a" },
   "POST /v1/admin/tenants": { access: "operator", request: () => ({ path: "/v1/admin/tenants", body: { name: "x" } }), foreign: "n/a" },
   "POST /v1/api-keys": { access: "admin", request: () => ({ path: "/v1/api-keys", body: { scopes: ["read"] } }), foreign: "n/a" },
   "GET /v1/api-keys": { access: "admin", request: () => ({ path: "/v1/api-keys" }), foreign: "own-only" },
@@ -102,6 +110,12 @@ describe("every route", () => {
   it.each(cases.filter((c) => c.access === "ingest" || c.access === "admin"))("$route answers 403 to a read-only key", async (c) => {
     const { path, body } = c.request(f);
     const res = await call(c.method, path, { key: f.readerKey, body });
+    expect(res.status).toBe(403);
+  });
+
+  it.each(cases.filter((c) => c.access === "session"))("$route answers 403 to an API key, even one with every scope", async (c) => {
+    const { path, body } = c.request(f);
+    const res = await call(c.method, path, { key: f.intruder.key, body });
     expect(res.status).toBe(403);
   });
 
