@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { hashPassword } from "../src/auth/index.ts";
 import { call, callAs, signup, TEST_PASSWORD } from "./helpers.ts";
 import { deviceCookie, loginOk, loginRequest, PARIS, randomIp, signupAt, verifiedChain } from "./login-helpers.ts";
 
@@ -38,6 +39,15 @@ describe("password login", () => {
     const failed = (await verifiedChain(owner.tenantId)).filter((e) => e.action === "auth.login_failed");
     expect(failed).toHaveLength(1);
     expect(failed[0]!.data).toMatchObject({ reason: "bad_password", failures: 1 });
+  });
+
+  it("upgrades a password hashed with fewer iterations than today's at login", async () => {
+    const owner = await signup();
+    await env.DB.prepare("UPDATE users SET password_hash = ? WHERE id = ?").bind(await hashPassword(TEST_PASSWORD, undefined, 10_000), owner.userId).run();
+    await loginOk(owner.email, { cookie: deviceCookie(owner) });
+    const row = await env.DB.prepare("SELECT password_hash FROM users WHERE id = ?").bind(owner.userId).first<{ password_hash: string }>();
+    expect(row!.password_hash).toMatch(/^pbkdf2-sha256\$100000\$/);
+    await loginOk(owner.email, { cookie: deviceCookie(owner) });
   });
 
   it("lists every problem of a bad login body", async () => {

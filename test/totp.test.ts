@@ -76,10 +76,24 @@ describe("TOTP", () => {
     const e = await enrolled(owner);
     const wrong = await callAs(owner, "DELETE", "/v1/auth/totp", { body: { code: "12345" } });
     expect(wrong.status).toBe(400);
+    expect((await verifiedChain(owner.tenantId)).at(-1)).toMatchObject({ action: "auth.totp_disable_failed" });
     expect((await callAs(owner, "DELETE", "/v1/auth/totp", { body: { code: e.recovery_codes[0]! } })).status).toBe(204);
     expect((await verifiedChain(owner.tenantId)).at(-1)).toMatchObject({ action: "auth.totp_disabled", data: { by: "recovery_code" } });
     expect((await login(owner)).status).toBe(200);
     expect((await callAs(owner, "POST", "/v1/auth/totp/verify", { body: { code: "123456" } })).status).toBe(409);
+  });
+
+  it("guessing codes to turn it off runs into the account's lockout", async () => {
+    const owner = await signup();
+    await enrolled(owner);
+    let locked: Response | null = null;
+    for (let i = 0; i < 12 && !locked; i++) {
+      const res = await callAs(owner, "DELETE", "/v1/auth/totp", { body: { code: "abcdef" } });
+      if (res.status === 429) locked = res;
+      else expect(res.status).toBe(400);
+    }
+    expect(Number(locked?.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(await (await callAs(owner, "GET", "/v1/auth/me")).json()).toMatchObject({ mfa: { totp: true } });
   });
 
   it("is a person's setting: 401 without a session, 403 for an API key, 409 when already on", async () => {

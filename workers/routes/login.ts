@@ -32,6 +32,7 @@ const Login = z.strictObject({
 const Logout = z.strictObject({ everywhere: z.boolean({ error: "everywhere must be true or false" }).optional() });
 
 const BAD_CREDENTIALS = "the email or password is not correct";
+const RECENT_FAILURES_MS = 24 * 3_600_000;
 
 // Unknown emails still pay for one password hash, so timing does not reveal which accounts exist.
 let decoyHash: Promise<string> | null = null;
@@ -87,7 +88,9 @@ export async function login(c: Context<AppEnv>): Promise<Response> {
     throw new ApiError("UNAUTHORIZED", BAD_CREDENTIALS);
   }
 
-  const risk = assessRisk(client, await recentLogins(db, user.tenantId, user.id), account.failures, now);
+  // Failures count as risk while recent; an old streak says little about this attempt.
+  const recentFailures = account.lastFailureAt !== null && now - account.lastFailureAt < RECENT_FAILURES_MS ? account.failures : 0;
+  const risk = assessRisk(client, await recentLogins(db, user.tenantId, user.id), recentFailures, now);
   if (risk.action === "block") {
     await audited(c.env, user.tenantId, entry("auth.login_blocked", riskData(risk)));
     throw new ApiError("FORBIDDEN", "this login looks too risky to allow (new device, impossible travel, repeated failures); try again from a known device or contact your administrator");
@@ -112,6 +115,8 @@ export async function login(c: Context<AppEnv>): Promise<Response> {
 
   await audited(c.env, user.tenantId, entry("auth.login_succeeded", { amr, new_device: risk.newDevice, ...riskData(risk) }), [
     clearFailures(db, accountKey),
+    // A hash made with fewer iterations than today's is upgraded while the password is at hand.
+    ...(checked.needsRehash ? [db.update(users).set({ passwordHash: await hashPassword(input.password) }).where(and(eq(users.tenantId, user.tenantId), eq(users.id, user.id)))] : []),
     insertLoginEvent(db, { id: randomId("lgn"), tenantId: user.tenantId, userId: user.id, at: now, ip: client.ip, country: client.country, city: client.city, latitude: client.latitude, longitude: client.longitude, deviceFingerprint: client.fingerprint, method: amr.join("+"), risk: risk.score }),
   ]);
   setDeviceCookie(c, client);

@@ -3,10 +3,11 @@ import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { renderSVG } from "uqr";
 import { z } from "zod";
-import { generateRecoveryCodes, generateTotpSecret, totpUri, verifyRecoveryCode, verifyTotp } from "../../src/auth/index.ts";
+import { checkLockout, CLEAN_RECORD, generateRecoveryCodes, generateTotpSecret, totpUri, verifyRecoveryCode, verifyTotp } from "../../src/auth/index.ts";
 import type { AppEnv } from "../app-env.ts";
 import { audited } from "../audit.ts";
 import { getUser } from "../db/accounts.ts";
+import { clearFailures, countFailure, failureRecords } from "../db/logins.ts";
 import { users } from "../db/schema-trust.ts";
 import { ApiError } from "../errors.ts";
 import { requireUser } from "../middleware/auth.ts";
@@ -58,12 +59,24 @@ export const totpRoutes = new Hono<AppEnv>()
     const user = await me(c);
     if (!user.totpEnabled || !user.totpSecret) throw new ApiError("CONFLICT", "TOTP is not on");
     // Turning a factor off needs that factor (a TOTP code, or a recovery code when the device is lost).
-    const byTotp = await verifyTotp(user.totpSecret, code, Date.now(), { lastUsedStep: user.totpLastStep });
-    const ok = byTotp.ok || (await verifyRecoveryCode(code, user.recoveryHashes)).ok;
-    if (!ok) throw wrongCode("the code is neither the authenticator's current code nor an unused recovery code");
+    // Wrong codes count toward the account's lockout, so a stolen session cannot guess its way to turning MFA off.
     const db = drizzle(c.env.DB);
+    const now = Date.now();
+    const key = `account:${user.id}`;
+    const lock = checkLockout({ account: (await failureRecords(db, [key]))[key]!, ip: CLEAN_RECORD }, now);
+    if (!lock.ok) {
+      const seconds = Math.max(1, Math.ceil(lock.retryAfterMs / 1000));
+      throw new ApiError("RATE_LIMITED", `too many wrong codes; try again in ${seconds} s`, { headers: { "retry-after": String(seconds) } });
+    }
+    const byTotp = await verifyTotp(user.totpSecret, code, now, { lastUsedStep: user.totpLastStep });
+    const ok = byTotp.ok || (await verifyRecoveryCode(code, user.recoveryHashes)).ok;
+    if (!ok) {
+      await audited(c.env, user.tenantId, { actor: c.var.caller.actor, action: "auth.totp_disable_failed", target: `user:${user.id}` }, [countFailure(db, key, now)]);
+      throw wrongCode("the code is neither the authenticator's current code nor an unused recovery code");
+    }
     await audited(c.env, user.tenantId, { actor: c.var.caller.actor, action: "auth.totp_disabled", target: `user:${user.id}`, data: { by: byTotp.ok ? "totp" : "recovery_code" } }, [
       db.update(users).set({ totpEnabled: false, totpSecret: null, totpLastStep: null, recoveryHashes: [] }).where(and(eq(users.tenantId, user.tenantId), eq(users.id, user.id))),
+      clearFailures(db, key),
     ]);
     return c.body(null, 204);
   });
