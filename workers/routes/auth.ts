@@ -1,13 +1,11 @@
 import { Hono } from "hono";
-import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
 import { hashPassword } from "../../src/auth/index.ts";
 import { randomId } from "../../src/ids.ts";
 import type { AppEnv } from "../app-env.ts";
 import { audited } from "../audit.ts";
 import { findUserByEmail, type UserRow } from "../db/accounts.ts";
-import { tenants } from "../db/schema.ts";
-import { users } from "../db/schema-trust.ts";
+import { accountsDb, insertTenant, insertUser } from "../db/users.ts";
 import { ApiError } from "../errors.ts";
 import { tenantJson, userJson } from "../present.ts";
 import { readJson } from "../read-json.ts";
@@ -33,7 +31,7 @@ const Signup = z.strictObject({
 /** Accounts: signup (a tenant and its owner), and the session routes. */
 export const authRoutes = new Hono<AppEnv>().post("/signup", async (c) => {
   const input = parseOr400(Signup, await readJson(c), "body");
-  const db = drizzle(c.env.DB);
+  const db = accountsDb(c.env.DB);
   if (await findUserByEmail(db, input.email)) throw new ApiError("CONFLICT", "an account with this email already exists; log in instead");
   const now = Date.now();
   const tenant = { id: randomId("ten"), name: input.tenant_name, region: input.region, plan: "free" as const, createdAt: now };
@@ -61,7 +59,7 @@ export const authRoutes = new Hono<AppEnv>().post("/signup", async (c) => {
         { actor: `user:${user.id}`, action: "tenant.create", target: `tenant:${tenant.id}`, data: { region: tenant.region, plan: tenant.plan } },
         { actor: `user:${user.id}`, action: "user.signup", target: `user:${user.id}`, data: { role: "owner" }, personal: { subject: `user:${user.id}`, fields: { email: user.email, name: user.name } } },
       ],
-      [db.insert(tenants).values(tenant), db.insert(users).values(user)],
+      [insertTenant(db, tenant), insertUser(db, user)],
     );
   } catch (error) {
     if (String(error).includes("UNIQUE")) throw new ApiError("CONFLICT", "an account with this email already exists; log in instead");

@@ -1,6 +1,4 @@
 import type { Context } from "hono";
-import { and, eq, isNull, sql } from "drizzle-orm";
-import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { z } from "zod";
 import { checkLockout, hashPassword, verifyPassword, verifyRecoveryCode, verifyTotp } from "../../src/auth/index.ts";
 import { sha256Hex } from "../../src/hash.ts";
@@ -9,7 +7,7 @@ import type { AppEnv } from "../app-env.ts";
 import { audited, type AuditRecord } from "../audit.ts";
 import { findUserByEmail, getUser, type UserRow } from "../db/accounts.ts";
 import { clearFailures, countFailure, countPasskeys, failureRecords, insertLoginEvent, recentLogins } from "../db/logins.ts";
-import { refreshTokens, users } from "../db/schema-trust.ts";
+import { accountsDb, bumpSessionVersion, revokeFamilyQuery, setPasswordHash, spendRecoveryCode, spendTotpStep, type Db } from "../db/users.ts";
 import { ApiError } from "../errors.ts";
 import { log } from "../log.ts";
 import { assessRisk, clientPersonal, loginClient, setDeviceCookie, type LoginClient, type LoginRisk } from "../login-risk.ts";
@@ -52,7 +50,7 @@ const riskData = (risk: LoginRisk) => ({ risk: risk.score, reasons: risk.reasons
 
 export async function login(c: Context<AppEnv>): Promise<Response> {
   const input = parseOr400(Login, await readJson(c), "body");
-  const db = drizzle(c.env.DB);
+  const db = accountsDb(c.env.DB);
   const now = Date.now();
   const client = await loginClient(c);
   const found = await findUserByEmail(db, input.email);
@@ -116,7 +114,7 @@ export async function login(c: Context<AppEnv>): Promise<Response> {
   await audited(c.env, user.tenantId, entry("auth.login_succeeded", { amr, new_device: risk.newDevice, ...riskData(risk) }), [
     clearFailures(db, accountKey),
     // A hash made with fewer iterations than today's is upgraded while the password is at hand.
-    ...(checked.needsRehash ? [db.update(users).set({ passwordHash: await hashPassword(input.password) }).where(and(eq(users.tenantId, user.tenantId), eq(users.id, user.id)))] : []),
+    ...(checked.needsRehash ? [setPasswordHash(db, user.tenantId, user.id, await hashPassword(input.password))] : []),
     insertLoginEvent(db, { id: randomId("lgn"), tenantId: user.tenantId, userId: user.id, at: now, ip: client.ip, country: client.country, city: client.city, latitude: client.latitude, longitude: client.longitude, deviceFingerprint: client.fingerprint, method: amr.join("+"), risk: risk.score }),
   ]);
   setDeviceCookie(c, client);
@@ -129,33 +127,21 @@ export async function login(c: Context<AppEnv>): Promise<Response> {
  * is claimed (totp_last_step only moves forward), a recovery code's hash is
  * removed (compare-and-swap on the list), so each is good once even under races.
  */
-async function secondFactor(db: DrizzleD1Database, user: UserRow, input: { totp?: string | undefined; recovery_code?: string | undefined }, now: number): Promise<"missing" | "wrong" | "otp" | "recovery"> {
+async function secondFactor(db: Db, user: UserRow, input: { totp?: string | undefined; recovery_code?: string | undefined }, now: number): Promise<"missing" | "wrong" | "otp" | "recovery"> {
   if (input.totp === undefined && input.recovery_code === undefined) return "missing";
   if (!user.totpEnabled || !user.totpSecret) return "wrong";
-  const mine = and(eq(users.tenantId, user.tenantId), eq(users.id, user.id));
   if (input.totp !== undefined) {
     const v = await verifyTotp(user.totpSecret, input.totp, now, { lastUsedStep: user.totpLastStep });
-    if (!v.ok) return "wrong";
-    const claimed = await db
-      .update(users)
-      .set({ totpLastStep: v.step })
-      .where(and(mine, sql`(${users.totpLastStep} IS NULL OR ${users.totpLastStep} < ${v.step})`))
-      .returning({ id: users.id });
-    return claimed.length > 0 ? "otp" : "wrong";
+    return v.ok && (await spendTotpStep(db, user.tenantId, user.id, v.step)) ? "otp" : "wrong";
   }
   const v = await verifyRecoveryCode(input.recovery_code!, user.recoveryHashes);
   if (!v.ok) return "wrong";
   const left = user.recoveryHashes.filter((_, i) => i !== v.index);
-  const spent = await db
-    .update(users)
-    .set({ recoveryHashes: left })
-    .where(and(mine, eq(users.recoveryHashes, user.recoveryHashes)))
-    .returning({ id: users.id });
-  return spent.length > 0 ? "recovery" : "wrong";
+  return (await spendRecoveryCode(db, user.tenantId, user.id, user.recoveryHashes, left)) ? "recovery" : "wrong";
 }
 
 export async function refresh(c: Context<AppEnv>): Promise<Response> {
-  const db = drizzle(c.env.DB);
+  const db = accountsDb(c.env.DB);
   const outcome = await refreshSession(c, (tenantId, userId) => getUser(db, tenantId, userId));
   if (outcome.ok) return c.json({ session: outcome.issued });
   clearSessionCookies(c);
@@ -171,18 +157,18 @@ export async function logout(c: Context<AppEnv>): Promise<Response> {
   const input = text.trim() === "" ? {} : parseOr400(Logout, safeJson(text), "body");
   const caller = c.var.caller;
   const userId = caller.userId!;
-  const db = drizzle(c.env.DB);
+  const db = accountsDb(c.env.DB);
   const now = Date.now();
   const target = `user:${userId}`;
   if (input.everywhere) {
     await audited(c.env, caller.tenant.id, { actor: caller.actor, action: "auth.logout_everywhere", target }, [
-      db.update(users).set({ sessionVersion: sql`${users.sessionVersion} + 1` }).where(and(eq(users.tenantId, caller.tenant.id), eq(users.id, userId))),
+      bumpSessionVersion(db, caller.tenant.id, userId),
       revokeAllSessions(c.env, caller.tenant.id, userId, now),
     ]);
   } else {
     const familyId = caller.session!.familyId;
     await audited(c.env, caller.tenant.id, { actor: caller.actor, action: "auth.logout", target, data: { family_id: familyId } }, [
-      db.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.tenantId, caller.tenant.id), eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt))),
+      revokeFamilyQuery(db, caller.tenant.id, familyId, now),
     ]);
   }
   clearSessionCookies(c);
@@ -199,7 +185,7 @@ function safeJson(text: string): unknown {
 
 export async function me(c: Context<AppEnv>): Promise<Response> {
   const caller = c.var.caller;
-  const db = drizzle(c.env.DB);
+  const db = accountsDb(c.env.DB);
   const user = await getUser(db, caller.tenant.id, caller.userId!);
   if (!user) throw new ApiError("UNAUTHORIZED", "the session has ended; log in again");
   const passkeys = await countPasskeys(db, user.tenantId, user.id);

@@ -1,6 +1,4 @@
 import { Hono } from "hono";
-import { and, eq } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
 import { renderSVG } from "uqr";
 import { z } from "zod";
 import { checkLockout, CLEAN_RECORD, generateRecoveryCodes, generateTotpSecret, totpUri, verifyRecoveryCode, verifyTotp } from "../../src/auth/index.ts";
@@ -8,7 +6,7 @@ import type { AppEnv } from "../app-env.ts";
 import { audited } from "../audit.ts";
 import { getUser } from "../db/accounts.ts";
 import { clearFailures, countFailure, failureRecords } from "../db/logins.ts";
-import { users } from "../db/schema-trust.ts";
+import { accountsDb, disableTotp, enableTotp, setTotpPending } from "../db/users.ts";
 import { ApiError } from "../errors.ts";
 import { requireUser } from "../middleware/auth.ts";
 import { readJson } from "../read-json.ts";
@@ -23,7 +21,7 @@ const Code = z.strictObject({ code: z.string({ error: "code is required" }).trim
 const wrongCode = (detail: string) => new ApiError("VALIDATION", detail, { errors: [{ path: "body.code", message: detail }] });
 
 async function me(c: { env: Env; var: AppEnv["Variables"] }) {
-  const user = await getUser(drizzle(c.env.DB), c.var.caller.tenant.id, c.var.caller.userId!);
+  const user = await getUser(accountsDb(c.env.DB), c.var.caller.tenant.id, c.var.caller.userId!);
   if (!user) throw new ApiError("UNAUTHORIZED", "the session has ended; log in again");
   return user;
 }
@@ -34,10 +32,7 @@ export const totpRoutes = new Hono<AppEnv>()
     if (user.totpEnabled) throw new ApiError("CONFLICT", "TOTP is already on; turn it off (DELETE /v1/auth/totp) before enrolling again");
     const secret = generateTotpSecret();
     const { codes, hashes } = await generateRecoveryCodes();
-    await drizzle(c.env.DB)
-      .update(users)
-      .set({ totpSecret: secret, totpLastStep: null, recoveryHashes: hashes })
-      .where(and(eq(users.tenantId, user.tenantId), eq(users.id, user.id)));
+    await setTotpPending(accountsDb(c.env.DB), user.tenantId, user.id, secret, hashes);
     const uri = totpUri({ secret, account: user.email, issuer: "Ayvlo" });
     return c.json({ secret, otpauth_uri: uri, qr_svg: renderSVG(uri), recovery_codes: codes });
   })
@@ -48,9 +43,9 @@ export const totpRoutes = new Hono<AppEnv>()
     if (!user.totpSecret) throw new ApiError("CONFLICT", "no TOTP enrolment is pending; POST /v1/auth/totp/enroll first");
     const v = await verifyTotp(user.totpSecret, code, Date.now(), { lastUsedStep: user.totpLastStep });
     if (!v.ok) throw wrongCode("the code does not match the authenticator's current code");
-    const db = drizzle(c.env.DB);
+    const db = accountsDb(c.env.DB);
     await audited(c.env, user.tenantId, { actor: c.var.caller.actor, action: "auth.totp_enabled", target: `user:${user.id}`, data: { recovery_codes: user.recoveryHashes.length } }, [
-      db.update(users).set({ totpEnabled: true, totpLastStep: v.step }).where(and(eq(users.tenantId, user.tenantId), eq(users.id, user.id))),
+      enableTotp(db, user.tenantId, user.id, v.step),
     ]);
     return c.json({ totp: true, recovery_codes_left: user.recoveryHashes.length });
   })
@@ -60,7 +55,7 @@ export const totpRoutes = new Hono<AppEnv>()
     if (!user.totpEnabled || !user.totpSecret) throw new ApiError("CONFLICT", "TOTP is not on");
     // Turning a factor off needs that factor (a TOTP code, or a recovery code when the device is lost).
     // Wrong codes count toward the account's lockout, so a stolen session cannot guess its way to turning MFA off.
-    const db = drizzle(c.env.DB);
+    const db = accountsDb(c.env.DB);
     const now = Date.now();
     const key = `account:${user.id}`;
     const lock = checkLockout({ account: (await failureRecords(db, [key]))[key]!, ip: CLEAN_RECORD }, now);
@@ -75,7 +70,7 @@ export const totpRoutes = new Hono<AppEnv>()
       throw wrongCode("the code is neither the authenticator's current code nor an unused recovery code");
     }
     await audited(c.env, user.tenantId, { actor: c.var.caller.actor, action: "auth.totp_disabled", target: `user:${user.id}`, data: { by: byTotp.ok ? "totp" : "recovery_code" } }, [
-      db.update(users).set({ totpEnabled: false, totpSecret: null, totpLastStep: null, recoveryHashes: [] }).where(and(eq(users.tenantId, user.tenantId), eq(users.id, user.id))),
+      disableTotp(db, user.tenantId, user.id),
       clearFailures(db, key),
     ]);
     return c.body(null, 204);
