@@ -1,7 +1,7 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { tenants } from "./schema.ts";
-import { refreshTokens, users } from "./schema-trust.ts";
+import { users } from "./schema-trust.ts";
 import type { UserRow } from "./accounts.ts";
 import type { TenantRow } from "./store.ts";
 
@@ -33,11 +33,6 @@ export function setPasswordHash(db: Db, tenantId: string, userId: string, passwo
 /** Sessions carrying the old version stop working at once (logout everywhere). */
 export function bumpSessionVersion(db: Db, tenantId: string, userId: string) {
   return db.update(users).set({ sessionVersion: sql`${users.sessionVersion} + 1` }).where(mine(tenantId, userId));
-}
-
-/** Ends one login (its refresh-token family). */
-export function revokeFamilyQuery(db: Db, tenantId: string, familyId: string, now: number) {
-  return db.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.tenantId, tenantId), eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
 }
 
 /** Claims a TOTP step: true only if it is later than the last one accepted (a code is good once, even under races). */
