@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { z } from "zod";
-import { checkLockout, hashPassword, verifyPassword, verifyRecoveryCode, verifyTotp } from "../../src/auth/index.ts";
+import { checkLockout, hashPassword, type FailureRecord, verifyPassword, verifyRecoveryCode, verifyTotp } from "../../src/auth/index.ts";
 import { sha256Hex } from "../../src/hash.ts";
 import { randomId } from "../../src/ids.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -87,9 +87,7 @@ export async function login(c: Context<AppEnv>): Promise<Response> {
     throw new ApiError("UNAUTHORIZED", BAD_CREDENTIALS);
   }
 
-  // Failures count as risk while recent; an old streak says little about this attempt.
-  const recentFailures = account.lastFailureAt !== null && now - account.lastFailureAt < RECENT_FAILURES_MS ? account.failures : 0;
-  const risk = assessRisk(client, await recentLogins(db, user.tenantId, user.id), recentFailures, now);
+  const risk = await loginRisk(db, user, client, account, now);
   if (risk.action === "block") {
     await audited(c.env, user.tenantId, entry("auth.login_blocked", riskData(risk)));
     throw new ApiError("FORBIDDEN", "this login looks too risky to allow (new device, impossible travel, repeated failures); try again from a known device or contact your administrator");
@@ -112,15 +110,40 @@ export async function login(c: Context<AppEnv>): Promise<Response> {
     amr.push(second);
   }
 
-  await audited(c.env, user.tenantId, entry("auth.login_succeeded", { amr, new_device: risk.newDevice, ...riskData(risk) }), [
-    clearFailures(db, accountKey),
-    // A hash made with fewer iterations than today's is upgraded while the password is at hand.
-    ...(checked.needsRehash ? [setPasswordHash(db, user.tenantId, user.id, await hashPassword(input.password))] : []),
-    insertLoginEvent(db, { id: randomId("lgn"), tenantId: user.tenantId, userId: user.id, at: now, ip: client.ip, country: client.country, city: client.city, latitude: client.latitude, longitude: client.longitude, deviceFingerprint: client.fingerprint, method: amr.join("+"), risk: risk.score }),
-  ]);
-  setDeviceCookie(c, client);
-  const session = await startSession(c, user, amr);
+  const rehash = checked.needsRehash ? [setPasswordHash(db, user.tenantId, user.id, await hashPassword(input.password))] : [];
+  const session = await completeLogin(c, user, client, risk, amr, rehash);
   return c.json({ user: userJson(user), tenant: tenantJson(found!.tenant), session, risk: { score: risk.score, reasons: risk.reasons.map((r) => r.code) } });
+}
+
+/** The risk of a login by `user` from `client` (`account`: the account's failure record, read if not given). */
+export async function loginRisk(db: Db, user: UserRow, client: LoginClient, account?: FailureRecord, now = Date.now()): Promise<LoginRisk> {
+  const record = account ?? (await failureRecords(db, [`account:${user.id}`]))[`account:${user.id}`]!;
+  // Failures count as risk while recent; an old streak says little about this attempt.
+  const recentFailures = record.lastFailureAt !== null && now - record.lastFailureAt < RECENT_FAILURES_MS ? record.failures : 0;
+  return assessRisk(client, await recentLogins(db, user.tenantId, user.id), recentFailures, now);
+}
+
+/**
+ * The end of every successful login (password here; passkeys and magic links
+ * may call it too): audited `auth.login_succeeded` with the risk, the login
+ * kept in the history, the account's failures cleared — in one batch with
+ * `changes` — then the device cookie and the session.
+ */
+export async function completeLogin(c: Context<AppEnv>, user: UserRow, client: LoginClient, risk: LoginRisk, amr: string[], changes: Parameters<typeof audited>[3] = []) {
+  const db = accountsDb(c.env.DB);
+  const now = Date.now();
+  await audited(
+    c.env,
+    user.tenantId,
+    { actor: `user:${user.id}`, action: "auth.login_succeeded", target: `user:${user.id}`, data: { amr, new_device: risk.newDevice, ...riskData(risk) }, personal: { subject: `user:${user.id}`, fields: clientPersonal(client) } },
+    [
+      clearFailures(db, `account:${user.id}`),
+      insertLoginEvent(db, { id: randomId("lgn"), tenantId: user.tenantId, userId: user.id, at: now, ip: client.ip, country: client.country, city: client.city, latitude: client.latitude, longitude: client.longitude, deviceFingerprint: client.fingerprint, method: amr.join("+"), risk: risk.score }),
+      ...(changes ?? []),
+    ],
+  );
+  setDeviceCookie(c, client);
+  return startSession(c, user, amr);
 }
 
 /**
