@@ -79,6 +79,15 @@ describe("lockout with backoff", () => {
     expect(entries.filter((e) => e.action === "auth.locked_out").at(-1)!.data).toMatchObject({ scope: "account", failures: 10 });
   });
 
+  it("an unknown email locks the same way, so lockout does not reveal which accounts exist", async () => {
+    const email = `nobody-${crypto.randomUUID()}@example.com`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 12 && !statuses.includes(429); i++) statuses.push((await loginRequest({ email, password: `guess ${i}` }, { ip: randomIp() })).status);
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.slice(0, -1).every((s) => s === 401)).toBe(true);
+    expect(statuses.length).toBeGreaterThanOrEqual(4);
+  });
+
   it("locks an IP that fails on many accounts, for every account", async () => {
     const ip = randomIp();
     await env.DB.prepare("INSERT INTO login_failures (key, failures, last_failure_at) VALUES (?, 30, ?)").bind(`ip:${ip}`, Date.now()).run();
