@@ -6,6 +6,8 @@ import type { PointProblem } from "../src/ingest/points.ts";
 export const ERRORS = {
   VALIDATION: { status: 400, title: "Invalid request" },
   UNAUTHORIZED: { status: 401, title: "Authentication required" },
+  /** The password was right (or not yet checked) but a second factor is needed: the problem lists `methods`. */
+  MFA_REQUIRED: { status: 401, title: "A second factor is required" },
   FORBIDDEN: { status: 403, title: "Not allowed" },
   NOT_FOUND: { status: 404, title: "Not found" },
   METHOD_NOT_ALLOWED: { status: 405, title: "Method not allowed" },
@@ -27,11 +29,14 @@ export class ApiError extends Error {
   readonly code: ErrorCode;
   readonly errors: PointProblem[] | undefined;
   readonly headers: Record<string, string>;
-  constructor(code: ErrorCode, detail: string, options: { errors?: PointProblem[]; headers?: Record<string, string> } = {}) {
+  /** Extension members of the problem (RFC 9457 §3.2), e.g. `methods` of mfa-required. */
+  readonly extensions: Record<string, unknown>;
+  constructor(code: ErrorCode, detail: string, options: { errors?: PointProblem[]; headers?: Record<string, string>; extensions?: Record<string, unknown> } = {}) {
     super(detail);
     this.code = code;
     this.errors = options.errors;
     this.headers = options.headers ?? {};
+    this.extensions = options.extensions ?? {};
   }
 }
 
@@ -47,6 +52,7 @@ export function problemResponse(c: Context, error: ApiError): Response {
     title,
     status,
     detail: error.message,
+    ...error.extensions,
     ...(error.errors ? { errors: error.errors } : {}),
     request_id: c.get("requestId") as string | undefined,
   };

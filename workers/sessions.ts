@@ -1,13 +1,12 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { and, eq, isNull } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
 import { sha256Hex } from "../src/hash.ts";
 import { randomId } from "../src/ids.ts";
 import { base64UrlEncode } from "../src/audit/index.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { UserRow } from "./db/accounts.ts";
-import { refreshTokens } from "./db/schema-trust.ts";
+import { findRefreshToken, insertRefreshToken, revokeFamilyQuery, revokeUserTokensQuery, spendRefreshToken } from "./db/refresh-tokens.ts";
+import { accountsDb } from "./db/account-security.ts";
 import { signSessionJwt } from "./keys.ts";
 import { SESSION_COOKIE } from "./middleware/auth.ts";
 
@@ -44,9 +43,7 @@ async function issueAccess(c: Context<AppEnv>, user: UserRow, familyId: string, 
 async function issueRefresh(c: Context<AppEnv>, user: UserRow, familyId: string, amr: string[], now: number): Promise<void> {
   const secret = randomToken();
   const id = randomId("rft");
-  await drizzle(c.env.DB)
-    .insert(refreshTokens)
-    .values({ id, tenantId: user.tenantId, userId: user.id, familyId, tokenHash: await sha256Hex(secret), amr, createdAt: now, expiresAt: now + REFRESH_TTL_MS, rotatedAt: null, revokedAt: null });
+  await insertRefreshToken(accountsDb(c.env.DB), { id, tenantId: user.tenantId, userId: user.id, familyId, tokenHash: await sha256Hex(secret), amr, createdAt: now, expiresAt: now + REFRESH_TTL_MS, rotatedAt: null, revokedAt: null });
   setCookie(c, REFRESH_COOKIE, secret, { ...cookieBase, sameSite: "Strict", maxAge: REFRESH_TTL_MS / 1000 });
 }
 
@@ -68,9 +65,9 @@ export async function refreshSession(c: Context<AppEnv>, loadUser: (tenantId: st
   const presented = getCookie(c, REFRESH_COOKIE);
   if (!presented) return { ok: false, reason: "missing" };
   const secret = presented;
-  const db = drizzle(c.env.DB);
+  const db = accountsDb(c.env.DB);
   const now = Date.now();
-  const row = (await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, await sha256Hex(secret))).limit(1))[0];
+  const row = await findRefreshToken(db, await sha256Hex(secret));
   if (!row) return { ok: false, reason: "unknown" };
   const who = { userId: row.userId, tenantId: row.tenantId, familyId: row.familyId };
   if (row.revokedAt !== null) return { ok: false, reason: "revoked", ...who };
@@ -82,8 +79,7 @@ export async function refreshSession(c: Context<AppEnv>, loadUser: (tenantId: st
   const user = await loadUser(row.tenantId, row.userId);
   if (!user || user.status !== "active") return { ok: false, reason: "revoked", ...who };
   // Spend it; only one concurrent refresh can win the row.
-  const spent = await db.update(refreshTokens).set({ rotatedAt: now }).where(and(eq(refreshTokens.tenantId, row.tenantId), eq(refreshTokens.id, row.id), isNull(refreshTokens.rotatedAt))).returning({ id: refreshTokens.id });
-  if (spent.length === 0) {
+  if (!(await spendRefreshToken(db, row.tenantId, row.id, now))) {
     await revokeFamily(c.env, row.tenantId, row.familyId, now);
     return { ok: false, reason: "reused", ...who };
   }
@@ -93,18 +89,12 @@ export async function refreshSession(c: Context<AppEnv>, loadUser: (tenantId: st
 
 /** Ends one session family (logout on this device). */
 export async function revokeFamily(env: Env, tenantId: string, familyId: string, now = Date.now()): Promise<void> {
-  await drizzle(env.DB)
-    .update(refreshTokens)
-    .set({ revokedAt: now })
-    .where(and(eq(refreshTokens.tenantId, tenantId), eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+  await revokeFamilyQuery(accountsDb(env.DB), tenantId, familyId, now);
 }
 
 /** The statement that ends every session of a user (logout everywhere, erasure); run it with the audit entry. */
 export function revokeAllSessions(env: Env, tenantId: string, userId: string, now = Date.now()) {
-  return drizzle(env.DB)
-    .update(refreshTokens)
-    .set({ revokedAt: now })
-    .where(and(eq(refreshTokens.tenantId, tenantId), eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+  return revokeUserTokensQuery(accountsDb(env.DB), tenantId, userId, now);
 }
 
 export function clearSessionCookies(c: Context<AppEnv>): void {

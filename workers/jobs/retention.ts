@@ -1,4 +1,4 @@
-import { drizzle } from "drizzle-orm/d1";
+import { d1 } from "../db/d1.ts";
 import { retentionCutoff } from "../../src/plans.ts";
 import { audited } from "../audit.ts";
 import { expiredCounts, expiredDeletes, pruneEphemeral, tenantMetrics, tenantsAfter } from "../db/retention.ts";
@@ -24,7 +24,7 @@ const PAGE = 100;
  * entry). Archives in R2 and the audit chain itself are kept.
  */
 export async function runRetention(env: Env, now = Date.now()): Promise<RetentionReport[]> {
-  const db = drizzle(env.DB);
+  const db = d1(env);
   const reports: RetentionReport[] = [];
   let after = "";
   let seen = 0;
