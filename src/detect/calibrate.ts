@@ -68,13 +68,14 @@ export interface HistState {
 const HIST_BINS = 96;
 const HIST_RES = 4;
 
-export function createHist(): HistState {
-  return { counts: new Array<number>(HIST_BINS).fill(0), total: 0, inc: 1 };
+/** A histogram of `bins` quarter-octave bins (the last one takes everything above); 24 bins reach u ≈ 60. */
+export function createHist(bins = HIST_BINS): HistState {
+  return { counts: new Array<number>(bins).fill(0), total: 0, inc: 1 };
 }
 
-function histBin(u: number): number {
+function histBin(u: number, bins: number): number {
   const b = Math.floor(Math.log2(1 + Math.max(0, u)) * HIST_RES);
-  return b < 0 ? 0 : b >= HIST_BINS ? HIST_BINS - 1 : b;
+  return b < 0 ? 0 : b >= bins ? bins - 1 : b;
 }
 
 /**
@@ -83,26 +84,29 @@ function histBin(u: number): number {
  */
 export function histSurprisal(st: HistState, u: number, slack = 1): number {
   if (st.total <= 0) return Infinity;
+  const bins = st.counts.length;
   let c = 0;
-  for (let b = Math.max(0, histBin(u) - Math.round(slack * HIST_RES)); b < HIST_BINS; b++) c += st.counts[b]!;
+  for (let b = Math.max(0, histBin(u, bins) - Math.round(slack * HIST_RES)); b < bins; b++) c += st.counts[b]!;
   if (c <= 0) return Infinity;
   return -Math.log(c / st.total);
 }
 
 /** Decayed count (in units of the newest observation's weight) of past values at least `slack` octaves below u. */
 export function histCount(st: HistState, u: number, slack = 0): number {
+  const bins = st.counts.length;
   let c = 0;
-  for (let b = Math.max(0, histBin(u) - Math.round(slack * HIST_RES)); b < HIST_BINS; b++) c += st.counts[b]!;
+  for (let b = Math.max(0, histBin(u, bins) - Math.round(slack * HIST_RES)); b < bins; b++) c += st.counts[b]!;
   return c / st.inc;
 }
 
 export function learnHist(st: HistState, u: number, halfLife: number): void {
-  const b = histBin(u);
+  const bins = st.counts.length;
+  const b = histBin(u, bins);
   st.counts[b] = st.counts[b]! + st.inc;
   st.total += st.inc;
   st.inc *= Math.pow(2, 1 / halfLife);
   if (st.inc > 1e6) {
-    for (let k = 0; k < HIST_BINS; k++) st.counts[k] = st.counts[k]! / st.inc;
+    for (let k = 0; k < bins; k++) st.counts[k] = st.counts[k]! / st.inc;
     st.total /= st.inc;
     st.inc = 1;
   }

@@ -66,6 +66,18 @@ export interface Tuning {
   rateSlack: number;
   /** Past peaks at least as high that are forgiven (a series may repeat a rare event once or twice). */
   rateFree: number;
+  /**
+   * Per-member rate of excursions, the same normalisation one level down: each member keeps a
+   * histogram of its own excursion peaks (one per run of evidence over memberRateFloor, counted
+   * once by its peak), and its evidence loses memberRateGain nats per ln(1 + past peaks at least
+   * as high − memberRateFree). A member that keeps peaking at a level in this series (the seasonal
+   * model on a bursty metric) is discounted there, while the members that have stayed quiet keep
+   * their full say. Half-life in points (0: off).
+   */
+  memberRateMemory: number;
+  memberRateFloor: number;
+  memberRateGain: number;
+  memberRateFree: number;
   /** Reset members' calibration when the seasonal model switches a component on or off. */
   resetOnSeasonChange: boolean;
 }
@@ -84,11 +96,15 @@ export const DEFAULT_TUNING: Tuning = {
   histMemory: 3000,
   histSlack: 0,
   resetOnSeasonChange: false,
-  rateMemory: 5000,
+  rateMemory: 0,
   rateFloor: 3,
   rateGain: 1,
   rateSlack: 0,
   rateFree: 0,
+  memberRateMemory: 5000,
+  memberRateFloor: 3,
+  memberRateGain: 2,
+  memberRateFree: 0.5,
   discordLength: 4,
   discordLags: 256,
   knn: { dim: 6, k: 4, refs: 64, cal: 256 },
@@ -105,6 +121,8 @@ export const DEFAULT_WINDOW = 1024;
 const COLD_MIN_WINDOW = 16;
 /** How much wider than measured the cold-start Gaussian bound takes the noise to be. */
 const COLD_SCALE = 4;
+/** Bins of the per-member excursion-peak histograms (quarter octaves of 1 + evidence: 24 reach about 60 nats, past any member's knee). */
+const PEAK_BINS = 24;
 
 interface EnsembleState {
   v: 2;
@@ -124,6 +142,9 @@ interface EnsembleState {
   /** Histogram of past evidence peaks (one per excursion over rateFloor) and the running excursion's maximum (0: none open). */
   peakHist?: HistState;
   excursion?: number;
+  /** Per member: histogram of its past excursion peaks and the running excursion's maximum (absent in older snapshots). */
+  memberPeaks?: Record<string, HistState>;
+  memberExc?: Record<string, number>;
   inEpisode: boolean;
   quiet: number;
 }
@@ -253,6 +274,7 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         if (s >= tuning.novelMin && histSurprisal(hist, r.surprise, 1) === Infinity) novel += weights[m];
         // Soft ceiling per member: past it, more surprise adds little, so no single member drowns the rest.
         if (s > tuning.memberKnee) s = tuning.memberKnee + Math.log1p(s - tuning.memberKnee);
+        if (tuning.memberRateMemory > 0) s = memberRate(state, m, s, tuning);
         learnTail(tail, lu);
         if (tuning.histMemory > 0) learnHist(hist, r.surprise, tuning.histMemory);
       }
@@ -358,6 +380,26 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
     // The sorted copy of the window is derived data: left out, rebuilt on restore.
     snapshot: () => structuredClone({ ...state, win: { ...state.win, sorted: [] }, ...(state.knn ? { knn: { ...state.knn, sorted: [] } } : {}) }) as unknown as DetectorSnapshot,
   };
+}
+
+/** The per-member excursion rate normalisation of evidence `s` (see Tuning.memberRateMemory); learns the excursion too. */
+export function memberRate(state: Pick<EnsembleState, "memberPeaks" | "memberExc">, m: MemberName, s: number, tuning: Tuning): number {
+  const peaks = (state.memberPeaks ??= {});
+  const excs = (state.memberExc ??= {});
+  const ph = (peaks[m] ??= createHist(PEAK_BINS));
+  // Rounding in the histogram calibration can leave a hair below 0: evidence is never negative.
+  let out = Math.max(0, s);
+  if (s > 0 && ph.total > 0) {
+    const past = histCount(ph, s, 0) - tuning.memberRateFree;
+    if (past > 0) out = Math.max(0, s - tuning.memberRateGain * Math.log1p(past));
+  }
+  const exc = excs[m] ?? 0;
+  if (s >= tuning.memberRateFloor) excs[m] = Math.max(exc, s);
+  else if (exc > 0) {
+    learnHist(ph, exc, tuning.memberRateMemory);
+    excs[m] = 0;
+  }
+  return out;
 }
 
 function severityOf(over: boolean, evidence: number, alert: number): Severity {
