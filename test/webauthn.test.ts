@@ -72,6 +72,9 @@ describe("passkeys", () => {
     expect(fresh.tenantId).toBe(s.tenantId);
     const jwt = /__Host-ayvlo_session=([^;]+)/.exec(fresh.cookie)![1]!;
     expect(decodeJwt(jwt).amr).toEqual(["webauthn"]);
+    // The login joins the account's history, where the next login's risk check looks.
+    const history = await env.DB.prepare("SELECT method FROM login_events WHERE tenant_id = ? AND user_id = ? ORDER BY at").bind(s.tenantId, s.userId).all<{ method: string }>();
+    expect(history.results.map((r) => r.method)).toContain("webauthn");
 
     const list = await callAs(fresh, "GET", `${BASE}/credentials`);
     expect(list.status).toBe(200);

@@ -12,8 +12,3 @@ export function relyingParty(c: Context<AppEnv>): { rpID: string; origin: string
   const url = new URL(c.req.url);
   return { rpID: config.AYVLO_RP_ID ?? url.hostname, origin: config.AYVLO_ORIGIN ?? url.origin };
 }
-
-/** The client's address and agent: personal data, so audit entries keep them in `personal`. */
-export function clientFacts(c: Context<AppEnv>): { ip: string | null; user_agent: string | null } {
-  return { ip: c.req.header("cf-connecting-ip") ?? null, user_agent: c.req.header("user-agent") ?? null };
-}

@@ -6,7 +6,7 @@ import { base64UrlEncode } from "../src/audit/index.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { UserRow } from "./db/accounts.ts";
 import { findRefreshToken, insertRefreshToken, revokeFamilyQuery, revokeUserTokensQuery, spendRefreshToken } from "./db/refresh-tokens.ts";
-import { accountsDb } from "./db/account-security.ts";
+import { d1 } from "./db/d1.ts";
 import { signSessionJwt } from "./keys.ts";
 import { SESSION_COOKIE } from "./middleware/auth.ts";
 
@@ -43,7 +43,7 @@ async function issueAccess(c: Context<AppEnv>, user: UserRow, familyId: string, 
 async function issueRefresh(c: Context<AppEnv>, user: UserRow, familyId: string, amr: string[], now: number): Promise<void> {
   const secret = randomToken();
   const id = randomId("rft");
-  await insertRefreshToken(accountsDb(c.env.DB), { id, tenantId: user.tenantId, userId: user.id, familyId, tokenHash: await sha256Hex(secret), amr, createdAt: now, expiresAt: now + REFRESH_TTL_MS, rotatedAt: null, revokedAt: null });
+  await insertRefreshToken(d1(c.env), { id, tenantId: user.tenantId, userId: user.id, familyId, tokenHash: await sha256Hex(secret), amr, createdAt: now, expiresAt: now + REFRESH_TTL_MS, rotatedAt: null, revokedAt: null });
   setCookie(c, REFRESH_COOKIE, secret, { ...cookieBase, sameSite: "Strict", maxAge: REFRESH_TTL_MS / 1000 });
 }
 
@@ -65,7 +65,7 @@ export async function refreshSession(c: Context<AppEnv>, loadUser: (tenantId: st
   const presented = getCookie(c, REFRESH_COOKIE);
   if (!presented) return { ok: false, reason: "missing" };
   const secret = presented;
-  const db = accountsDb(c.env.DB);
+  const db = d1(c.env);
   const now = Date.now();
   const row = await findRefreshToken(db, await sha256Hex(secret));
   if (!row) return { ok: false, reason: "unknown" };
@@ -89,12 +89,12 @@ export async function refreshSession(c: Context<AppEnv>, loadUser: (tenantId: st
 
 /** Ends one session family (logout on this device). */
 export async function revokeFamily(env: Env, tenantId: string, familyId: string, now = Date.now()): Promise<void> {
-  await revokeFamilyQuery(accountsDb(env.DB), tenantId, familyId, now);
+  await revokeFamilyQuery(d1(env), tenantId, familyId, now);
 }
 
 /** The statement that ends every session of a user (logout everywhere, erasure); run it with the audit entry. */
 export function revokeAllSessions(env: Env, tenantId: string, userId: string, now = Date.now()) {
-  return revokeUserTokensQuery(accountsDb(env.DB), tenantId, userId, now);
+  return revokeUserTokensQuery(d1(env), tenantId, userId, now);
 }
 
 export function clearSessionCookies(c: Context<AppEnv>): void {

@@ -1,8 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
-import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { tenants } from "./schema.ts";
 import { users } from "./schema-trust.ts";
-import type { UserRow } from "./accounts.ts";
 import type { TenantRow } from "./store.ts";
 
 // Changes to a user's account: password, session version, second factors.
@@ -11,10 +10,7 @@ import type { TenantRow } from "./store.ts";
 
 export type Db = DrizzleD1Database;
 
-/** The drizzle handle over D1 for the account tables. */
-export function accountsDb(d1: D1Database): Db {
-  return drizzle(d1);
-}
+
 
 const mine = (tenantId: string, userId: string) => and(eq(users.tenantId, tenantId), eq(users.id, userId));
 

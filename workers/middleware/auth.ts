@@ -5,7 +5,7 @@ import { constantTimeEqual, hashApiKey, parseApiKey, type Scope } from "../../sr
 import { decide, type Action, type Policy, type Role, type Subject } from "../../src/policy/index.ts";
 import type { AppEnv, Caller } from "../app-env.ts";
 import { findSessionUser, listPolicies } from "../db/accounts.ts";
-import { accountsDb } from "../db/account-security.ts";
+import { d1 } from "../db/d1.ts";
 import { readConfig } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { verifySessionJwt } from "../keys.ts";
@@ -38,7 +38,7 @@ export function forgetPolicies(tenantId: string): void {
 export async function tenantPolicies(c: Context<AppEnv>, tenantId: string): Promise<Policy[]> {
   const cached = policyCache.get(tenantId);
   if (cached && cached.expiresAt > Date.now()) return cached.policies;
-  const policies = (await listPolicies(accountsDb(c.env.DB), tenantId)).map((row) => row.body as unknown as Policy);
+  const policies = (await listPolicies(d1(c.env), tenantId)).map((row) => row.body as unknown as Policy);
   policyCache.set(tenantId, { policies, expiresAt: Date.now() + POLICY_CACHE_TTL_MS });
   return policies;
 }
@@ -62,7 +62,7 @@ async function authenticate(c: Context<AppEnv>): Promise<Caller | null> {
   if (!token) return null;
   const claims = await verifySessionJwt(c.env, token);
   if (!claims || typeof claims.sub !== "string" || typeof claims.sid !== "string") throw new ApiError("UNAUTHORIZED", "the session has expired or is not valid; log in again or refresh it (POST /v1/auth/refresh)");
-  const found = await findSessionUser(accountsDb(c.env.DB), claims.sub, claims.sid);
+  const found = await findSessionUser(d1(c.env), claims.sub, claims.sid);
   if (!found || !found.live || found.user.status !== "active" || found.user.sessionVersion !== claims.sv || found.tenant.id !== claims.tid) {
     throw new ApiError("UNAUTHORIZED", "the session has ended (logged out, or signed out everywhere); log in again");
   }

@@ -5,7 +5,8 @@ import { randomId } from "../../src/ids.ts";
 import type { AppEnv } from "../app-env.ts";
 import { audited } from "../audit.ts";
 import { findUserByEmail, type UserRow } from "../db/accounts.ts";
-import { accountsDb, insertTenant } from "../db/account-security.ts";
+import { insertTenant } from "../db/account-security.ts";
+import { d1 } from "../db/d1.ts";
 import { insertUser } from "../db/users.ts";
 import { ApiError } from "../errors.ts";
 import { tenantJson, userJson } from "../present.ts";
@@ -32,7 +33,7 @@ const Signup = z.strictObject({
 /** Accounts: signup (a tenant and its owner), and the session routes. */
 export const authRoutes = new Hono<AppEnv>().post("/signup", async (c) => {
   const input = parseOr400(Signup, await readJson(c), "body");
-  const db = accountsDb(c.env.DB);
+  const db = d1(c.env);
   if (await findUserByEmail(db, input.email)) throw new ApiError("CONFLICT", "an account with this email already exists; log in instead");
   const now = Date.now();
   const tenant = { id: randomId("ten"), name: input.tenant_name, region: input.region, plan: "free" as const, createdAt: now };

@@ -1,20 +1,20 @@
 import type { Context } from "hono";
 import { z } from "zod";
-import { checkLockout, hashPassword, type FailureRecord, verifyPassword, verifyRecoveryCode, verifyTotp } from "../../src/auth/index.ts";
+import { checkLockout, hashPassword, verifyPassword, verifyRecoveryCode, verifyTotp } from "../../src/auth/index.ts";
 import { sha256Hex } from "../../src/hash.ts";
-import { randomId } from "../../src/ids.ts";
 import type { AppEnv } from "../app-env.ts";
 import { audited, type AuditRecord } from "../audit.ts";
 import { findUserByEmail, getUser, type UserRow } from "../db/accounts.ts";
-import { clearFailures, countFailure, countPasskeys, failureRecords, insertLoginEvent, recentLogins } from "../db/logins.ts";
+import { countFailure, countPasskeys, failureRecords } from "../db/logins.ts";
 import { revokeFamilyQuery } from "../db/refresh-tokens.ts";
-import { accountsDb, bumpSessionVersion, setPasswordHash, spendRecoveryCode, spendTotpStep, type Db } from "../db/account-security.ts";
+import { bumpSessionVersion, setPasswordHash, spendRecoveryCode, spendTotpStep, type Db } from "../db/account-security.ts";
+import { d1 } from "../db/d1.ts";
 import { ApiError } from "../errors.ts";
 import { log } from "../log.ts";
-import { assessRisk, clientPersonal, loginClient, setDeviceCookie, type LoginClient, type LoginRisk } from "../login-risk.ts";
+import { clientPersonal, completeLogin, loginClient, loginRisk, riskData, type LoginRisk } from "../login-risk.ts";
 import { tenantJson, userJson } from "../present.ts";
 import { readJson } from "../read-json.ts";
-import { clearSessionCookies, refreshSession, revokeAllSessions, startSession } from "../sessions.ts";
+import { clearSessionCookies, refreshSession, revokeAllSessions } from "../sessions.ts";
 import { parseOr400 } from "../validate.ts";
 
 // Password login with a second factor when the account has one or the risk
@@ -31,7 +31,6 @@ const Login = z.strictObject({
 const Logout = z.strictObject({ everywhere: z.boolean({ error: "everywhere must be true or false" }).optional() });
 
 const BAD_CREDENTIALS = "the email or password is not correct";
-const RECENT_FAILURES_MS = 24 * 3_600_000;
 
 // Unknown emails still pay for one password hash, so timing does not reveal which accounts exist.
 let decoyHash: Promise<string> | null = null;
@@ -47,11 +46,9 @@ function methodsOf(user: UserRow, passkeys: number): string[] {
   return methods;
 }
 
-const riskData = (risk: LoginRisk) => ({ risk: risk.score, reasons: risk.reasons.map((r) => r.code), action: risk.action });
-
 export async function login(c: Context<AppEnv>): Promise<Response> {
   const input = parseOr400(Login, await readJson(c), "body");
-  const db = accountsDb(c.env.DB);
+  const db = d1(c.env);
   const now = Date.now();
   const client = await loginClient(c);
   const found = await findUserByEmail(db, input.email);
@@ -115,37 +112,6 @@ export async function login(c: Context<AppEnv>): Promise<Response> {
   return c.json({ user: userJson(user), tenant: tenantJson(found!.tenant), session, risk: { score: risk.score, reasons: risk.reasons.map((r) => r.code) } });
 }
 
-/** The risk of a login by `user` from `client` (`account`: the account's failure record, read if not given). */
-export async function loginRisk(db: Db, user: UserRow, client: LoginClient, account?: FailureRecord, now = Date.now()): Promise<LoginRisk> {
-  const record = account ?? (await failureRecords(db, [`account:${user.id}`]))[`account:${user.id}`]!;
-  // Failures count as risk while recent; an old streak says little about this attempt.
-  const recentFailures = record.lastFailureAt !== null && now - record.lastFailureAt < RECENT_FAILURES_MS ? record.failures : 0;
-  return assessRisk(client, await recentLogins(db, user.tenantId, user.id), recentFailures, now);
-}
-
-/**
- * The end of every successful login (password here; passkeys and magic links
- * may call it too): audited `auth.login_succeeded` with the risk, the login
- * kept in the history, the account's failures cleared — in one batch with
- * `changes` — then the device cookie and the session.
- */
-export async function completeLogin(c: Context<AppEnv>, user: UserRow, client: LoginClient, risk: LoginRisk, amr: string[], changes: Parameters<typeof audited>[3] = []) {
-  const db = accountsDb(c.env.DB);
-  const now = Date.now();
-  await audited(
-    c.env,
-    user.tenantId,
-    { actor: `user:${user.id}`, action: "auth.login_succeeded", target: `user:${user.id}`, data: { amr, new_device: risk.newDevice, ...riskData(risk) }, personal: { subject: `user:${user.id}`, fields: clientPersonal(client) } },
-    [
-      clearFailures(db, `account:${user.id}`),
-      insertLoginEvent(db, { id: randomId("lgn"), tenantId: user.tenantId, userId: user.id, at: now, ip: client.ip, country: client.country, city: client.city, latitude: client.latitude, longitude: client.longitude, deviceFingerprint: client.fingerprint, method: amr.join("+"), risk: risk.score }),
-      ...(changes ?? []),
-    ],
-  );
-  setDeviceCookie(c, client);
-  return startSession(c, user, amr);
-}
-
 /**
  * Checks the TOTP code or recovery code of a login and spends it: a TOTP step
  * is claimed (totp_last_step only moves forward), a recovery code's hash is
@@ -165,7 +131,7 @@ async function secondFactor(db: Db, user: UserRow, input: { totp?: string | unde
 }
 
 export async function refresh(c: Context<AppEnv>): Promise<Response> {
-  const db = accountsDb(c.env.DB);
+  const db = d1(c.env);
   const outcome = await refreshSession(c, (tenantId, userId) => getUser(db, tenantId, userId));
   if (outcome.ok) return c.json({ session: outcome.issued });
   clearSessionCookies(c);
@@ -181,7 +147,7 @@ export async function logout(c: Context<AppEnv>): Promise<Response> {
   const input = text.trim() === "" ? {} : parseOr400(Logout, safeJson(text), "body");
   const caller = c.var.caller;
   const userId = caller.userId!;
-  const db = accountsDb(c.env.DB);
+  const db = d1(c.env);
   const now = Date.now();
   const target = `user:${userId}`;
   if (input.everywhere) {
@@ -209,7 +175,7 @@ function safeJson(text: string): unknown {
 
 export async function me(c: Context<AppEnv>): Promise<Response> {
   const caller = c.var.caller;
-  const db = accountsDb(c.env.DB);
+  const db = d1(c.env);
   const user = await getUser(db, caller.tenant.id, caller.userId!);
   if (!user) throw new ApiError("UNAUTHORIZED", "the session has ended; log in again");
   const passkeys = await countPasskeys(db, user.tenantId, user.id);

@@ -15,8 +15,8 @@ import { log } from "../log.ts";
 import { sendMail } from "../mail.ts";
 import { tenantJson, userJson } from "../present.ts";
 import { readJson } from "../read-json.ts";
-import { clientFacts, relyingParty } from "../relying-party.ts";
-import { startSession } from "../sessions.ts";
+import { relyingParty } from "../relying-party.ts";
+import { clientPersonal, completeLogin, loginClient, loginRisk } from "../login-risk.ts";
 import { parseOr400 } from "../validate.ts";
 import { Email } from "./auth.ts";
 
@@ -45,7 +45,7 @@ async function mailLink(c: Context<AppEnv>, user: UserRow): Promise<void> {
   await audited(
     c.env,
     user.tenantId,
-    { actor: "system", action: "auth.magic_link_sent", target: `user:${user.id}`, data: { expires_at: record.expires_at }, personal: { subject: `user:${user.id}`, fields: { email: user.email, ...clientFacts(c) } } },
+    { actor: "system", action: "auth.magic_link_sent", target: `user:${user.id}`, data: { expires_at: record.expires_at }, personal: { subject: `user:${user.id}`, fields: { email: user.email, ...clientPersonal(await loginClient(c)) } } },
     [insertChallengeQuery(db, { id, purpose: "magic_link", tenantId: user.tenantId, userId: user.id, secret: record.token_hash, createdAt: now, expiresAt: record.expires_at, usedAt: null })],
   );
   const link = `${relyingParty(c).origin}/v1/auth/magic-link/verify?token=${token}`;
@@ -74,7 +74,7 @@ async function redeem(c: Context<AppEnv>, token: string) {
   const tenantId = record.tenantId;
   const userId = record.userId;
   const fail = async (reason: string): Promise<never> => {
-    await audited(c.env, tenantId, { actor: "system", action: "auth.login_failed", target: `user:${userId}`, data: { method: "magic_link", reason }, personal: { subject: `user:${userId}`, fields: clientFacts(c) } });
+    await audited(c.env, tenantId, { actor: "system", action: "auth.login_failed", target: `user:${userId}`, data: { method: "magic_link", reason }, personal: { subject: `user:${userId}`, fields: clientPersonal(await loginClient(c)) } });
     throw refused;
   };
   const check = await verifyMagicLink(token, { token_hash: record.secret, expires_at: record.expiresAt, consumed_at: record.usedAt }, now);
@@ -83,14 +83,10 @@ async function redeem(c: Context<AppEnv>, token: string) {
   if (!(await spendChallenge(db, id, "magic_link", now))) return fail("used");
   const owner = await challengeOwner(db, tenantId, userId);
   if (!owner || owner.user.status !== "active") return fail("inactive");
-  const session = await startSession(c, owner.user, ["email"]);
-  await audited(c.env, tenantId, {
-    actor: `user:${userId}`,
-    action: "auth.login_succeeded",
-    target: `user:${userId}`,
-    data: { method: "magic_link", session: session.family_id },
-    personal: { subject: `user:${userId}`, fields: clientFacts(c) },
-  });
+  // The link proves the mailbox: the risk is recorded, not acted on.
+  const client = await loginClient(c);
+  const risk = await loginRisk(d1(c.env), owner.user, client);
+  const session = await completeLogin(c, owner.user, client, risk, ["email"], [], { method: "magic_link" });
   return c.json({ user: userJson(owner.user), tenant: tenantJson(owner.tenant), session });
 }
 

@@ -6,7 +6,8 @@ import type { AppEnv } from "../app-env.ts";
 import { audited } from "../audit.ts";
 import { getUser } from "../db/accounts.ts";
 import { clearFailures, countFailure, failureRecords } from "../db/logins.ts";
-import { accountsDb, disableTotp, enableTotp, setTotpPending } from "../db/account-security.ts";
+import { disableTotp, enableTotp, setTotpPending } from "../db/account-security.ts";
+import { d1 } from "../db/d1.ts";
 import { ApiError } from "../errors.ts";
 import { requireUser } from "../middleware/auth.ts";
 import { readJson } from "../read-json.ts";
@@ -21,7 +22,7 @@ const Code = z.strictObject({ code: z.string({ error: "code is required" }).trim
 const wrongCode = (detail: string) => new ApiError("VALIDATION", detail, { errors: [{ path: "body.code", message: detail }] });
 
 async function me(c: { env: Env; var: AppEnv["Variables"] }) {
-  const user = await getUser(accountsDb(c.env.DB), c.var.caller.tenant.id, c.var.caller.userId!);
+  const user = await getUser(d1(c.env), c.var.caller.tenant.id, c.var.caller.userId!);
   if (!user) throw new ApiError("UNAUTHORIZED", "the session has ended; log in again");
   return user;
 }
@@ -32,7 +33,7 @@ export const totpRoutes = new Hono<AppEnv>()
     if (user.totpEnabled) throw new ApiError("CONFLICT", "TOTP is already on; turn it off (DELETE /v1/auth/totp) before enrolling again");
     const secret = generateTotpSecret();
     const { codes, hashes } = await generateRecoveryCodes();
-    await setTotpPending(accountsDb(c.env.DB), user.tenantId, user.id, secret, hashes);
+    await setTotpPending(d1(c.env), user.tenantId, user.id, secret, hashes);
     const uri = totpUri({ secret, account: user.email, issuer: "Ayvlo" });
     return c.json({ secret, otpauth_uri: uri, qr_svg: renderSVG(uri), recovery_codes: codes });
   })
@@ -43,7 +44,7 @@ export const totpRoutes = new Hono<AppEnv>()
     if (!user.totpSecret) throw new ApiError("CONFLICT", "no TOTP enrolment is pending; POST /v1/auth/totp/enroll first");
     const v = await verifyTotp(user.totpSecret, code, Date.now(), { lastUsedStep: user.totpLastStep });
     if (!v.ok) throw wrongCode("the code does not match the authenticator's current code");
-    const db = accountsDb(c.env.DB);
+    const db = d1(c.env);
     await audited(c.env, user.tenantId, { actor: c.var.caller.actor, action: "auth.totp_enabled", target: `user:${user.id}`, data: { recovery_codes: user.recoveryHashes.length } }, [
       enableTotp(db, user.tenantId, user.id, v.step),
     ]);
@@ -55,7 +56,7 @@ export const totpRoutes = new Hono<AppEnv>()
     if (!user.totpEnabled || !user.totpSecret) throw new ApiError("CONFLICT", "TOTP is not on");
     // Turning a factor off needs that factor (a TOTP code, or a recovery code when the device is lost).
     // Wrong codes count toward the account's lockout, so a stolen session cannot guess its way to turning MFA off.
-    const db = accountsDb(c.env.DB);
+    const db = d1(c.env);
     const now = Date.now();
     const key = `account:${user.id}`;
     const lock = checkLockout({ account: (await failureRecords(db, [key]))[key]!, ip: CLEAN_RECORD }, now);

@@ -20,8 +20,8 @@ import { ApiError } from "../errors.ts";
 import { requireUser } from "../middleware/auth.ts";
 import { tenantJson, userJson } from "../present.ts";
 import { readJson } from "../read-json.ts";
-import { clientFacts, relyingParty } from "../relying-party.ts";
-import { startSession } from "../sessions.ts";
+import { relyingParty } from "../relying-party.ts";
+import { clientPersonal, completeLogin, loginClient, loginRisk } from "../login-risk.ts";
 import { parseOr400 } from "../validate.ts";
 import { Email } from "./auth.ts";
 
@@ -217,7 +217,7 @@ export const webauthnRoutes = new Hono<AppEnv>()
         action: "auth.login_failed",
         target: `user:${user.id}`,
         data: { method: "webauthn", reason, passkey: `passkey:${passkey.id}` },
-        personal: { subject: `user:${user.id}`, fields: clientFacts(c) },
+        personal: { subject: `user:${user.id}`, fields: clientPersonal(await loginClient(c)) },
       });
       throw loginFailed(detail);
     };
@@ -246,14 +246,10 @@ export const webauthnRoutes = new Hono<AppEnv>()
     if (!verification.verified) return fail("bad_signature", "the passkey's signature does not verify");
     const { newCounter, userVerified } = verification.authenticationInfo;
     if (!(await advanceCounter(db, tenant.id, passkey.id, passkey.counter, newCounter, now))) await fail("counter_not_increased", "the passkey was used concurrently; try again");
-    const session = await startSession(c, user, ["webauthn"]);
-    await audited(c.env, tenant.id, {
-      actor: `user:${user.id}`,
-      action: "auth.login_succeeded",
-      target: `user:${user.id}`,
-      data: { method: "webauthn", passkey: `passkey:${passkey.id}`, user_verified: userVerified, session: session.family_id },
-      personal: { subject: `user:${user.id}`, fields: clientFacts(c) },
-    });
+    // A passkey is a strong factor: the risk is recorded, not acted on.
+    const client = await loginClient(c);
+    const risk = await loginRisk(d1(c.env), user, client);
+    const session = await completeLogin(c, user, client, risk, ["webauthn"], [], { method: "webauthn", passkey: `passkey:${passkey.id}`, user_verified: userVerified });
     return c.json({ user: userJson(user), tenant: tenantJson(tenant as TenantRow), session });
   })
   .get("/credentials", requireUser(), async (c) => {
