@@ -140,6 +140,17 @@ describe("GET /v1/audit/verify names the first bad seq", () => {
     expect((await verifyChain(entries, await genesisHead(s.tenantId))).ok).toBe(true);
   });
 
+  it("a rewrite that also edits the stored checkpoint to match is caught: the checkpoint's signature no longer agrees", async () => {
+    const s = await chainOf(4);
+    await hourlyCron();
+    const e = await stored(s.tenantId, 4);
+    const body = { ...e, data: { step: 1000 } };
+    const hash = await entryHash(body);
+    await env.DB.prepare("UPDATE audit_log SET data = ?, hash = ? WHERE tenant_id = ? AND seq = 4").bind(JSON.stringify(body.data), hash, s.tenantId).run();
+    await env.DB.prepare("UPDATE audit_checkpoints SET hash = ? WHERE tenant_id = ? AND seq = 4").bind(hash, s.tenantId).run();
+    expect(await verify(s)).toMatchObject({ ok: false, first_bad_seq: 4, reason: "bad_checkpoint" });
+  });
+
   it("a tail cut below a checkpoint", async () => {
     const s = await chainOf(5);
     await hourlyCron();

@@ -1,23 +1,32 @@
-import { genesisHead, signCheckpoint, verifyChain, type ChainFault, type ChainHead } from "../src/audit/index.ts";
+import { genesisHead, signCheckpoint, verifyChain, verifyCheckpoint, type ChainFault, type ChainHead } from "../src/audit/index.ts";
 import { auditStub } from "./audit.ts";
 import { checkpointHeads, insertCheckpoint, listAuditEntries, tenantHeadsPage } from "./db/audit.ts";
-import { currentSigningKey } from "./keys.ts";
+import { currentSigningKey, publicJwks } from "./keys.ts";
 import { log } from "./log.ts";
 
 const VERIFY_PAGE = 500;
 const TENANT_PAGE = 100;
 
-export type TenantChainVerification = { ok: true; head: ChainHead; checked: number } | { ok: false; head: ChainHead; first_bad_seq: number; reason: ChainFault; checked: number };
+export type TenantChainVerification = { ok: true; head: ChainHead; checked: number } | { ok: false; head: ChainHead; first_bad_seq: number; reason: ChainFault | "bad_checkpoint"; checked: number };
 
 /**
  * Verifies a tenant's whole chain from its genesis, one page at a time (memory
  * bounded by the page), with the stored checkpoints' heads as anchors: an
  * entry rewritten with fresh hashes (and everything after it) still disagrees
  * with the head a checkpoint signed, and a tail cut below a checkpoint shows.
+ * An anchor is what its JWS says, checked against the JWKS: a checkpoint row
+ * edited in D1, or one we did not sign, fails as `bad_checkpoint`.
  */
 export async function verifyTenantChain(env: Env, tenantId: string, pageSize = VERIFY_PAGE): Promise<TenantChainVerification> {
-  const anchors = await checkpointHeads(env.DB, tenantId);
+  const stored = await checkpointHeads(env.DB, tenantId);
   let head = await genesisHead(tenantId);
+  const jwks = stored.length > 0 ? await publicJwks(env, { fresh: true }) : { keys: [] };
+  const anchors: ChainHead[] = [];
+  for (const row of stored) {
+    const v = await verifyCheckpoint(row.jws, jwks, tenantId);
+    if (!v.ok || v.checkpoint.seq !== row.seq || v.checkpoint.hash !== row.hash) return { ok: false, head, first_bad_seq: row.seq, reason: "bad_checkpoint", checked: 0 };
+    anchors.push({ seq: v.checkpoint.seq, hash: v.checkpoint.hash });
+  }
   let checked = 0;
   for (;;) {
     const page = await listAuditEntries(env.DB, tenantId, head.seq, pageSize);

@@ -41,8 +41,8 @@ export function listCheckpoints(d1: D1Database, tenantId: string, afterAt: numbe
 }
 
 /** Every checkpointed head of the tenant: `seq → hash` (one small row per hour at most). */
-export async function checkpointHeads(d1: D1Database, tenantId: string): Promise<Array<{ seq: number; hash: string }>> {
-  return drizzle(d1).select({ seq: auditCheckpoints.seq, hash: auditCheckpoints.hash }).from(auditCheckpoints).where(eq(auditCheckpoints.tenantId, tenantId)).orderBy(asc(auditCheckpoints.seq));
+export async function checkpointHeads(d1: D1Database, tenantId: string): Promise<Array<{ seq: number; hash: string; jws: string }>> {
+  return drizzle(d1).select({ seq: auditCheckpoints.seq, hash: auditCheckpoints.hash, jws: auditCheckpoints.jws }).from(auditCheckpoints).where(eq(auditCheckpoints.tenantId, tenantId)).orderBy(asc(auditCheckpoints.seq));
 }
 
 /**
