@@ -37,7 +37,7 @@ describe("data export", () => {
     expect(status).toBe("pending");
     const done = await finished(s, id);
     expect(done).toMatchObject({ status: "done", download_url: `/v1/exports/${id}/download` });
-    expect(done.progress).toMatchObject({ tenant: 1, users: 1, api_keys: 1, channels: 1, rules: 1, series: 2, points: 42 });
+    expect(done.progress).toMatchObject({ tenant: 1, users: 1, api_keys: 1, channels: 1, rules: 1, series: 2, points: 42, invitations: 0, passkeys: 0, login_events: 1 });
     expect(done.progress.audit).toBeGreaterThanOrEqual(3);
 
     const file = await callAs(s, "GET", done.download_url!);
@@ -53,6 +53,10 @@ describe("data export", () => {
     expect(of("api_keys").map((k) => k.id)).toEqual([key.id]);
     expect(of("channels")).toEqual([expect.objectContaining({ id: channel.id, config: { url: `${env.RECEIVER_URL}/hook/export` } })]);
     expect(of("audit").map((e) => e.action)).toContain("tenant.export_requested");
+    // The people's own records: where they logged in from, and the personal data the chain commits to.
+    expect(of("login_events")).toEqual([expect.objectContaining({ user_id: s.userId })]);
+    expect(of("audit_personal").map((r) => r.subject)).toContain(`user:${s.userId}`);
+    expect(of("audit_personal").find((r) => r.subject === `user:${s.userId}`)!.fields).toMatchObject({ email: s.email });
     const points = of("points");
     expect(points.filter((p) => p.metric === "shop.revenue")).toHaveLength(30);
     expect(points.find((p) => p.metric === "shop.revenue")).toMatchObject({ tags: { shop: "eu" }, timestamp: steadyPoints("shop.revenue", 1)[0]!.timestamp });

@@ -45,6 +45,10 @@ export const EXPORT_SECTIONS = [
   },
   { section: "deliveries", table: "deliveries", key: "tenant_id", columns: ["id", "message_id", "notification_id", "channel_id", "anomaly_id", "attempt", "status", "code", "error", "latency_ms", "at"], json: [] },
   { section: "audit", table: "audit_log", key: "tenant_id", columns: ["seq", "at", "actor", "action", "target", "data", "prev_hash", "hash"], json: ["data"] },
+  { section: "audit_personal", table: "audit_personal", key: "tenant_id", columns: ["ref", "subject", "salt", "fields"], json: ["fields"] },
+  { section: "invitations", table: "invitations", key: "tenant_id", columns: ["id", "email", "role", "invited_by", "created_at", "expires_at", "accepted_at"], json: [] },
+  { section: "passkeys", table: "webauthn_credentials", key: "tenant_id", columns: ["id", "user_id", "name", "counter", "transports", "created_at", "last_used_at"], json: ["transports"] },
+  { section: "login_events", table: "login_events", key: "tenant_id", columns: ["id", "user_id", "at", "ip", "country", "city", "latitude", "longitude", "method", "risk"], json: [] },
 ] as const;
 
 export type ExportSection = (typeof EXPORT_SECTIONS)[number];
