@@ -14,6 +14,11 @@ export async function getTenant(db: DrizzleD1Database, tenantId: string): Promis
   return (await db.select().from(tenants).where(eq(tenants.id, tenantId)).limit(1))[0] ?? null;
 }
 
+/** A new active user row: no second factor yet, session version 0. */
+export function newUserRow(fields: Pick<UserRow, "id" | "tenantId" | "email" | "name" | "role" | "passwordHash">, now: number): UserRow {
+  return { ...fields, status: "active", sessionVersion: 0, totpSecret: null, totpEnabled: false, totpLastStep: null, recoveryHashes: [], createdAt: now, erasedAt: null };
+}
+
 export function insertUser(db: DrizzleD1Database, user: UserRow) {
   return db.insert(users).values(user);
 }

@@ -4,10 +4,10 @@ import { hashPassword } from "../../src/auth/index.ts";
 import { randomId } from "../../src/ids.ts";
 import type { AppEnv } from "../app-env.ts";
 import { audited } from "../audit.ts";
-import { findUserByEmail, type UserRow } from "../db/accounts.ts";
+import { findUserByEmail } from "../db/accounts.ts";
 import { insertTenant } from "../db/account-security.ts";
 import { d1 } from "../db/d1.ts";
-import { insertUser } from "../db/users.ts";
+import { insertUser, newUserRow } from "../db/users.ts";
 import { ApiError } from "../errors.ts";
 import { tenantJson, userJson } from "../present.ts";
 import { readJson } from "../read-json.ts";
@@ -37,22 +37,7 @@ export const authRoutes = new Hono<AppEnv>().post("/signup", async (c) => {
   if (await findUserByEmail(db, input.email)) throw new ApiError("CONFLICT", "an account with this email already exists; log in instead");
   const now = Date.now();
   const tenant = { id: randomId("ten"), name: input.tenant_name, region: input.region, plan: "free" as const, createdAt: now };
-  const user: UserRow = {
-    id: randomId("usr"),
-    tenantId: tenant.id,
-    email: input.email,
-    name: input.name ?? null,
-    role: "owner",
-    status: "active",
-    passwordHash: await hashPassword(input.password),
-    sessionVersion: 0,
-    totpSecret: null,
-    totpEnabled: false,
-    totpLastStep: null,
-    recoveryHashes: [],
-    createdAt: now,
-    erasedAt: null,
-  };
+  const user = newUserRow({ id: randomId("usr"), tenantId: tenant.id, email: input.email, name: input.name ?? null, role: "owner", passwordHash: await hashPassword(input.password) }, now);
   try {
     await audited(
       c.env,

@@ -6,8 +6,8 @@ import { randomId } from "../../src/ids.ts";
 import type { AppEnv } from "../app-env.ts";
 import { d1 } from "../db/d1.ts";
 import { audited } from "../audit.ts";
-import { findUserByEmail, type UserRow } from "../db/accounts.ts";
-import { acceptInvitation, findInvitationByTokenHash, getTenant, insertUser } from "../db/users.ts";
+import { findUserByEmail } from "../db/accounts.ts";
+import { acceptInvitation, findInvitationByTokenHash, getTenant, insertUser, newUserRow } from "../db/users.ts";
 import { ApiError } from "../errors.ts";
 import { tenantJson, userJson } from "../present.ts";
 import { readJson } from "../read-json.ts";
@@ -33,22 +33,7 @@ export const invitationRoutes = new Hono<AppEnv>().post("/accept", async (c) => 
   if (await findUserByEmail(db, invitation.email)) throw new ApiError("CONFLICT", "an account with this email already exists; log in instead");
   const tenant = await getTenant(db, invitation.tenantId);
   if (!tenant) throw new ApiError("GONE", "the inviting tenant no longer exists");
-  const user: UserRow = {
-    id: randomId("usr"),
-    tenantId: invitation.tenantId,
-    email: invitation.email,
-    name: input.name ?? null,
-    role: invitation.role,
-    status: "active",
-    passwordHash: await hashPassword(input.password),
-    sessionVersion: 0,
-    totpSecret: null,
-    totpEnabled: false,
-    totpLastStep: null,
-    recoveryHashes: [],
-    createdAt: now,
-    erasedAt: null,
-  };
+  const user = newUserRow({ id: randomId("usr"), tenantId: invitation.tenantId, email: invitation.email, name: input.name ?? null, role: invitation.role, passwordHash: await hashPassword(input.password) }, now);
   try {
     await audited(
       c.env,
