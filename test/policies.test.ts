@@ -31,6 +31,20 @@ describe("policies as a resource", () => {
     expect(await chainVerifies(owner.tenantId)).toMatchObject({ ok: true });
   });
 
+  it("refuses a policy that would lock its author out of policies (409, nothing stored), and allows one that spares them", async () => {
+    const owner = await signup();
+    const lockout = { id: "freeze", effect: "deny", priority: 100, actions: ["policy.*"] };
+    const refused = await callAs(owner, "POST", "/v1/policies", { body: lockout });
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain("policy.update");
+    expect((await (await callAs(owner, "GET", "/v1/policies")).json<{ data: unknown[] }>()).data).toEqual([]);
+    // The same freeze for everyone but owners is fine, and the owner can still undo it.
+    await put(owner, { ...lockout, condition: { op: "ne", attr: "subject.role", value: "owner" } });
+    const edit = await callAs(owner, "PUT", "/v1/policies/freeze", { body: lockout });
+    expect(edit.status).toBe(409);
+    expect((await callAs(owner, "DELETE", "/v1/policies/freeze")).status).toBe(204);
+  });
+
   it("lists every problem of a bad policy and stores nothing", async () => {
     const owner = await signup();
     const res = await callAs(owner, "POST", "/v1/policies", { body: { id: "bad id!", effect: "maybe", actions: [], condition: { op: "eq", attr: "user.role", value: 1 } } });

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { AccessRequestSchema, ACTIONS, anyGlobMatch, baselineGrant, PolicySchema, PolicySetSchema, ROLES, simulate, whoMay, type Policy, type Role, type Subject } from "../../src/policy/index.ts";
+import { AccessRequestSchema, ACTIONS, anyGlobMatch, baselineGrant, decide, PolicySchema, PolicySetSchema, ROLES, simulate, whoMay, type Policy, type Role, type Subject } from "../../src/policy/index.ts";
 import { SCOPES, type Scope } from "../../src/api-keys.ts";
 import type { AppEnv } from "../app-env.ts";
 import { d1 } from "../db/d1.ts";
@@ -50,6 +50,19 @@ function refuseEscalation(caller: Caller, policy: Policy): void {
   if (beyond.length > 0) throw new ApiError("FORBIDDEN", `this policy would allow what you may not do yourself: ${beyond.join(", ")}; narrow its actions`);
 }
 
+/**
+ * A change may not lock its author out of policies: with the new set, the
+ * caller must still be able to change and delete this policy, so every change
+ * can be undone by whoever made it.
+ */
+function refuseLockout(c: { var: AppEnv["Variables"] } & Parameters<typeof environmentOf>[0], set: readonly Policy[], id: string): void {
+  const caller = c.var.caller;
+  for (const action of ["policy.update", "policy.delete"]) {
+    const decision = decide({ subject: subjectOf(caller), action, resource: { type: "policy", id, tenant_id: caller.tenant.id }, environment: environmentOf(c) }, set);
+    if (!decision.allowed) throw new ApiError("CONFLICT", `this policy would take away your own ${action} (${decision.reason}); you could not undo it`);
+  }
+}
+
 /** Attribute-based access policies of the caller's tenant, and the simulator that explains decisions. */
 export const policyRoutes = new Hono<AppEnv>()
   .post("/simulate", requireAccess("policy.simulate"), async (c) => {
@@ -92,6 +105,7 @@ export const policyRoutes = new Hono<AppEnv>()
     refuseEscalation(c.var.caller, policy);
     const tenantId = c.var.caller.tenant.id;
     const db = d1(c.env);
+    refuseLockout(c, [...(await tenantPolicies(c, tenantId)), policy], policy.id);
     if (await getPolicy(db, tenantId, policy.id)) throw new ApiError("CONFLICT", `a policy '${policy.id}' already exists; PUT /v1/policies/${policy.id} changes it`);
     const now = Date.now();
     try {
@@ -122,6 +136,7 @@ export const policyRoutes = new Hono<AppEnv>()
     const db = d1(c.env);
     const existing = await getPolicy(db, tenantId, id);
     if (!existing) throw new ApiError("NOT_FOUND", `no policy '${id}'`);
+    refuseLockout(c, [...(await tenantPolicies(c, tenantId)).filter((p) => p.id !== id), policy], id);
     const now = Date.now();
     await audited(c.env, tenantId, { actor: c.var.caller.actor, action: "policy.update", target: `policy:${id}`, data: { policy: policy as never } }, [updatePolicy(db, tenantId, policy, now)]);
     forgetPolicies(tenantId);
