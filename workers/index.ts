@@ -5,6 +5,7 @@ import { runScheduled } from "./scheduled.ts";
 
 export { AlertRouter } from "../durable-objects/alert-router.ts";
 export { AuditLog } from "../durable-objects/audit-log.ts";
+export { IpThrottle } from "../durable-objects/ip-throttle.ts";
 export { KeyRing } from "../durable-objects/key-ring.ts";
 export { Noop } from "../durable-objects/noop.ts";
 export { Series } from "../durable-objects/series.ts";

@@ -9,6 +9,7 @@ import { insertTenant } from "../db/account-security.ts";
 import { d1 } from "../db/d1.ts";
 import { insertUser, newUserRow } from "../db/users.ts";
 import { ApiError } from "../errors.ts";
+import { throttleByIp } from "../middleware/throttle.ts";
 import { tenantJson, userJson } from "../present.ts";
 import { readJson } from "../read-json.ts";
 import { startSession } from "../sessions.ts";
@@ -31,7 +32,7 @@ const Signup = z.strictObject({
 });
 
 /** Accounts: signup (a tenant and its owner), and the session routes. */
-export const authRoutes = new Hono<AppEnv>().post("/signup", async (c) => {
+export const authRoutes = new Hono<AppEnv>().post("/signup", throttleByIp(), async (c) => {
   const input = parseOr400(Signup, await readJson(c), "body");
   const db = d1(c.env);
   if (await findUserByEmail(db, input.email)) throw new ApiError("CONFLICT", "an account with this email already exists; log in instead");
@@ -59,8 +60,8 @@ export const authRoutes = new Hono<AppEnv>().post("/signup", async (c) => {
   const session = await startSession(c, user, ["pwd"]);
   return c.json({ user: userJson(user), tenant: tenantJson(tenant), session }, 201);
 })
-  .post("/login", login)
-  .post("/refresh", refresh)
+  .post("/login", throttleByIp(), login)
+  .post("/refresh", throttleByIp(), refresh)
   .post("/logout", requireUser(), logout)
   .get("/me", requireUser(), me)
   .route("/totp", totpRoutes);

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { validateBatch } from "../../src/ingest/points.ts";
-import type { GateDecision } from "../../durable-objects/tenant-gate.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
+import { rateLimitHeaders, retryAfterSeconds } from "../rate-limit-headers.ts";
 import { ingestPoints } from "../ingest.ts";
 import { requireAccess } from "../middleware/auth.ts";
 import { limitBody } from "../middleware/body-limit.ts";
@@ -31,7 +31,7 @@ export const ingestRoutes = new Hono<AppEnv>().post("/", requireAccess("metric.i
   if (!outcome.ok && outcome.code === "UNAVAILABLE") throw new ApiError("UNAVAILABLE", outcome.detail, { headers: { "retry-after": "1" } });
   const headers = rateLimitHeaders(outcome.gate);
   if (!outcome.ok) {
-    const retryAfter = String(Math.max(1, Math.ceil(outcome.gate.retryAfterMs / 1000)));
+    const retryAfter = retryAfterSeconds(outcome.gate.retryAfterMs);
     throw new ApiError("RATE_LIMITED", `this tenant's ingest rate is exhausted; retry in ${retryAfter} s`, { headers: { ...headers, "retry-after": retryAfter } });
   }
   const rejected = [...batch.problems, ...outcome.rejected];
@@ -47,11 +47,3 @@ export const ingestRoutes = new Hono<AppEnv>().post("/", requireAccess("metric.i
     headers,
   );
 });
-
-function rateLimitHeaders(gate: GateDecision): Record<string, string> {
-  return {
-    "ratelimit-limit": String(gate.limit),
-    "ratelimit-remaining": String(gate.remaining),
-    "ratelimit-reset": String(Math.ceil(gate.resetMs / 1000)),
-  };
-}

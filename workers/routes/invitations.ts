@@ -9,6 +9,7 @@ import { audited } from "../audit.ts";
 import { findUserByEmail } from "../db/accounts.ts";
 import { acceptInvitation, findInvitationByTokenHash, getTenant, insertUser, newUserRow } from "../db/users.ts";
 import { ApiError } from "../errors.ts";
+import { throttleByIp } from "../middleware/throttle.ts";
 import { tenantJson, userJson } from "../present.ts";
 import { readJson } from "../read-json.ts";
 import { startSession } from "../sessions.ts";
@@ -22,7 +23,7 @@ const Accept = z.strictObject({
 });
 
 /** Accepting an invitation (public: the token is the credential). */
-export const invitationRoutes = new Hono<AppEnv>().post("/accept", async (c) => {
+export const invitationRoutes = new Hono<AppEnv>().post("/accept", throttleByIp(), async (c) => {
   const input = parseOr400(Accept, await readJson(c), "body");
   const db = d1(c.env);
   const invitation = await findInvitationByTokenHash(db, await sha256Hex(input.token));

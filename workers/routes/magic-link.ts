@@ -11,6 +11,7 @@ import { challengeId, challengeOwner, findChallenge, insertChallengeQuery, liveC
 import { mailKey } from "../channels/send.ts";
 import { readConfig } from "../env.ts";
 import { ApiError } from "../errors.ts";
+import { throttleByIp } from "../middleware/throttle.ts";
 import { log } from "../log.ts";
 import { sendMail } from "../mail.ts";
 import { tenantJson, userJson } from "../present.ts";
@@ -91,6 +92,7 @@ async function redeem(c: Context<AppEnv>, token: string) {
 }
 
 export const magicLinkRoutes = new Hono<AppEnv>()
+  .use(throttleByIp())
   .post("/", async (c) => {
     const input = parseOr400(LinkRequest, await readJson(c), "body");
     const db = d1(c.env);

@@ -17,6 +17,7 @@ import { challengeId, insertChallenge, pruneChallenges, spendChallenge, type Cha
 import { advanceCounter, deletePasskeyQuery, findPasskeyOwner, getPasskey, insertPasskeyQuery, listPasskeys, type PasskeyRow } from "../db/passkeys.ts";
 import type { TenantRow } from "../db/store.ts";
 import { ApiError } from "../errors.ts";
+import { throttleByIp } from "../middleware/throttle.ts";
 import { requireUser } from "../middleware/auth.ts";
 import { tenantJson, userJson } from "../present.ts";
 import { readJson } from "../read-json.ts";
@@ -180,7 +181,7 @@ export const webauthnRoutes = new Hono<AppEnv>()
     }
     return c.json(passkeyJson(passkey), 201);
   })
-  .post("/login/options", async (c) => {
+  .post("/login/options", throttleByIp(), async (c) => {
     // The body is optional: no email means "any passkey on this device" (discoverable credentials).
     const text = (await c.req.text()).trim();
     const input = parseOr400(LoginOptions, text === "" ? {} : await readJson(c), "body");
@@ -202,7 +203,7 @@ export const webauthnRoutes = new Hono<AppEnv>()
     c.executionCtx.waitUntil(pruneChallenges(db, Date.now()).catch(() => undefined));
     return c.json({ ...options, challenge_id: id });
   })
-  .post("/login/verify", async (c) => {
+  .post("/login/verify", throttleByIp(), async (c) => {
     const input = parseOr400(LoginVerify, await readJson(c), "body");
     const db = d1(c.env);
     const now = Date.now();
