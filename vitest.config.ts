@@ -51,6 +51,8 @@ export default defineConfig(async () => {
             name: "e2e",
             include: ["test/e2e/**/*.test.ts"],
             environment: "node",
+            // One wrangler dev at a time: each is a whole workerd.
+            fileParallelism: false,
             // Starting wrangler dev (bundle, migrations, workerd) can take a while on a busy machine.
             hookTimeout: 240_000,
             testTimeout: 120_000,
