@@ -43,6 +43,13 @@ export class KeyRing extends DurableObject<Env> {
     return { kid: row.kid };
   }
 
+  /** Rotates when the newest key is older than `maxAgeMs` (the daily cron keeps keys fresh). */
+  async rotateIfOlderThan(maxAgeMs: number, now = Date.now()): Promise<{ rotated: boolean; kid: string }> {
+    const newest = this.ctx.storage.sql.exec<{ kid: string; created_at: number }>("SELECT kid, created_at FROM keys ORDER BY created_at DESC, kid LIMIT 1").toArray()[0];
+    if (newest && now - newest.created_at < maxAgeMs) return { rotated: false, kid: newest.kid };
+    return { rotated: true, ...(await this.rotate()) };
+  }
+
   private newest() {
     return this.ctx.storage.sql.exec<{ kid: string; private_jwk: string }>("SELECT kid, private_jwk FROM keys ORDER BY created_at DESC, kid LIMIT 1").toArray()[0];
   }

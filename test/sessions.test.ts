@@ -1,4 +1,6 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import worker from "../workers/index.ts";
+import { rotateStaleSigningKey } from "../workers/keys.ts";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { genesisHead, verifyChain, type AuditEntry } from "../src/audit/index.ts";
@@ -94,5 +96,20 @@ describe("signup and the session cookie", () => {
     expect(kidOf(after)).toBe(kid);
     expect((await callAs(before, "GET", "/v1/series")).status).toBe(200);
     expect((await callAs(after, "GET", "/v1/series")).status).toBe(200);
+  });
+
+  it("the daily cron adds a signing key once the newest is 30 days old, and not before", async () => {
+    const kids = async () => (await (await call("GET", "/.well-known/jwks.json")).json<{ keys: Array<{ kid: string }> }>()).keys.map((k) => k.kid);
+    const before = await signup();
+    expect(await rotateStaleSigningKey(env)).toMatchObject({ rotated: false });
+    const known = await kids();
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: "17 3 * * *", scheduledTime: Date.now() + 31 * 86_400_000 }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const after = await kids();
+    expect(after).toHaveLength(known.length + 1);
+    expect(after).toEqual(expect.arrayContaining(known));
+    expect(await rotateStaleSigningKey(env)).toMatchObject({ rotated: false, kid: after[0] });
+    expect((await callAs(before, "GET", "/v1/series")).status).toBe(200);
   });
 });

@@ -37,6 +37,19 @@ export async function rotateSigningKey(env: Env): Promise<{ kid: string }> {
   return rotated;
 }
 
+/** How long one key signs before the daily cron adds a new one. */
+export const SIGNING_KEY_MAX_AGE_MS = 30 * 86_400_000;
+
+/** Adds a signing key when the newest is older than SIGNING_KEY_MAX_AGE_MS. */
+export async function rotateStaleSigningKey(env: Env, now = Date.now()): Promise<{ rotated: boolean; kid: string }> {
+  const result = await keyRing(env).rotateIfOlderThan(SIGNING_KEY_MAX_AGE_MS, now);
+  if (result.rotated) {
+    signing = null;
+    published = null;
+  }
+  return result;
+}
+
 export const SESSION_ISSUER = "ayvlo";
 export const SESSION_AUDIENCE = "ayvlo.session";
 

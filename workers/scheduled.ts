@@ -1,5 +1,6 @@
 import { writeCheckpoints } from "./audit-chain.ts";
 import { runRetention } from "./jobs/retention.ts";
+import { rotateStaleSigningKey } from "./keys.ts";
 import { log } from "./log.ts";
 
 /** Cron expressions as in wrangler.toml [triggers]. */
@@ -13,6 +14,7 @@ export async function runScheduled(controller: ScheduledController, env: Env, _c
       return;
     case CRONS.retention:
       await runRetention(env, Math.floor(controller.scheduledTime));
+      await rotateStaleSigningKey(env, Math.floor(controller.scheduledTime));
       return;
     default:
       log("error", "cron.unknown", { cron: controller.cron });
