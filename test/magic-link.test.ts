@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { decodeJwt } from "jose";
+import { credentialMailKey } from "../workers/mail.ts";
 import { describe, expect, it } from "vitest";
 import { genesisHead, verifyChain, type AuditEntry } from "../src/audit/index.ts";
 import { call, callAs, sessionFrom, signup, type TestSession } from "./helpers.ts";
@@ -115,5 +116,11 @@ describe("magic links", () => {
     expect(entries[3]!.data).toMatchObject({ method: "magic_link" });
     expect(await verifyChain(entries, await genesisHead(s.tenantId))).toMatchObject({ ok: true, head: { seq: 4 } });
     expect(JSON.stringify(entries)).not.toContain(s.email);
+  });
+
+  it("keeps a copy of a mail carrying a live credential only in local development", () => {
+    expect(credentialMailKey(env, "mail/t/login-links/x.eml")).toBe("mail/t/login-links/x.eml");
+    expect(credentialMailKey({ ...env, ENVIRONMENT: "production" }, "mail/t/login-links/x.eml")).toBeNull();
+    expect(credentialMailKey({ ...env, ENVIRONMENT: "staging" }, "mail/t/login-links/x.eml")).toBeNull();
   });
 });

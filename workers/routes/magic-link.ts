@@ -13,7 +13,7 @@ import { readConfig } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { throttleByIp } from "../middleware/throttle.ts";
 import { log } from "../log.ts";
-import { sendMail } from "../mail.ts";
+import { credentialMailKey, sendMail } from "../mail.ts";
 import { tenantJson, userJson } from "../present.ts";
 import { readJson } from "../read-json.ts";
 import { relyingParty } from "../relying-party.ts";
@@ -62,7 +62,7 @@ async function mailLink(c: Context<AppEnv>, user: UserRow): Promise<void> {
     messageId,
     date: now,
   });
-  await sendMail(c.env, from, [user.email], raw, mailKey(user.tenantId, MAIL_FOLDER, now, messageId));
+  await sendMail(c.env, from, [user.email], raw, credentialMailKey(c.env, mailKey(user.tenantId, MAIL_FOLDER, now, messageId)));
 }
 
 async function redeem(c: Context<AppEnv>, token: string) {

@@ -8,7 +8,7 @@ import { ROLES } from "../../src/policy/index.ts";
 import type { AppEnv } from "../app-env.ts";
 import { d1 } from "../db/d1.ts";
 import { audited } from "../audit.ts";
-import { sendMail } from "../mail.ts";
+import { credentialMailKey, sendMail } from "../mail.ts";
 import { findUserByEmail, getUser, type UserRow } from "../db/accounts.ts";
 import { activeOwners, eraseUser, insertInvitation, invitationsFor, listUsers, removeUser, setUserRole } from "../db/users.ts";
 import { ApiError } from "../errors.ts";
@@ -76,7 +76,7 @@ export const userRoutes = new Hono<AppEnv>()
       { actor: caller.actor, action: "user.invite", target: `invitation:${row.id}`, data: { role: row.role }, personal: { subject: `invitation:${row.id}`, fields: { email: row.email } } },
       [insertInvitation(db, row)],
     );
-    await sendMail(c.env, MAIL_FROM, [row.email], invitationMail(row.email, caller.tenant.name, row.role, token, row.id, now), `mail/${caller.tenant.id}/invitations/${new Date(now).toISOString()}_${row.id}.eml`);
+    await sendMail(c.env, MAIL_FROM, [row.email], invitationMail(row.email, caller.tenant.name, row.role, token, row.id, now), credentialMailKey(c.env, `mail/${caller.tenant.id}/invitations/${new Date(now).toISOString()}_${row.id}.eml`));
     // The token is shown once (and mailed); only its hash is kept.
     return c.json({ id: row.id, email: row.email, role: row.role, expires_at: new Date(row.expiresAt).toISOString(), token }, 201);
   })
