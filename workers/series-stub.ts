@@ -5,7 +5,7 @@ import { readConfig } from "./env.ts";
 // TenantGate and one AlertRouter per tenant. EU tenants' objects stay in the EU jurisdiction when
 // deployed; workerd (local development, tests) has no jurisdictions.
 
-function namespaceFor<T extends Rpc.DurableObjectBranded | undefined>(env: Env, ns: DurableObjectNamespace<T>, tenant: TenantRow): DurableObjectNamespace<T> {
+function namespaceFor<T extends Rpc.DurableObjectBranded | undefined>(env: Env, ns: DurableObjectNamespace<T>, tenant: Pick<TenantRow, "region">): DurableObjectNamespace<T> {
   return tenant.region === "eu" && readConfig(env).ENVIRONMENT !== "development" ? ns.jurisdiction("eu") : ns;
 }
 
@@ -20,6 +20,21 @@ export function gateStub(env: Env, tenant: TenantRow) {
 }
 
 /** The tenant's AlertRouter (alert groups, workflows, circuit breakers). */
-export function routerStub(env: Env, tenantId: string) {
-  return env.ALERT_ROUTER.get(env.ALERT_ROUTER.idFromName(tenantId));
+export function routerStub(env: Env, tenant: Pick<TenantRow, "id" | "region">) {
+  const ns = namespaceFor(env, env.ALERT_ROUTER, tenant);
+  return ns.get(ns.idFromName(tenant.id));
+}
+
+// A tenant's region never changes: queue consumers, which know only the id, look it up once per isolate.
+const regions = new Map<string, TenantRow["region"]>();
+
+/** The AlertRouter of a tenant known by id (queue consumers). */
+export async function routerOfTenant(env: Env, tenantId: string) {
+  let region = regions.get(tenantId);
+  if (!region) {
+    const row = await env.DB.prepare("SELECT region FROM tenants WHERE id = ?").bind(tenantId).first<{ region: TenantRow["region"] }>();
+    region = row?.region ?? "us";
+    if (row) regions.set(tenantId, region);
+  }
+  return routerStub(env, { id: tenantId, region });
 }

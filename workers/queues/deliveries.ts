@@ -8,7 +8,7 @@ import type { GroupNotification } from "../../src/alerting/index.ts";
 import { sendToChannel } from "../channels/send.ts";
 import { createStore, type ChannelRow } from "../db/store.ts";
 import { log } from "../log.ts";
-import { routerStub } from "../series-stub.ts";
+import { routerOfTenant } from "../series-stub.ts";
 
 const DeliveryMessageSchema = z.object({
   tenantId: z.string().min(1),
@@ -59,11 +59,11 @@ async function deliver(message: Message<unknown>, env: Env): Promise<void> {
   const channel = parsed.data.channelId ? await store.getChannel(tenantId, parsed.data.channelId) : parsed.data.url ? urlTarget(tenantId, channelId, parsed.data.url) : null;
   if (!channel) {
     await record(notification.id, null, "skipped", { error: "channel deleted" });
-    if (workflow) await routerStub(env, tenantId).workflowStepFinished(workflow.runId, workflow.actionId, false, 0);
+    if (workflow) await (await routerOfTenant(env, tenantId)).workflowStepFinished(workflow.runId, workflow.actionId, false, 0);
     message.ack();
     return;
   }
-  const router = routerStub(env, tenantId);
+  const router = await routerOfTenant(env, tenantId);
   const rule = { id: notification.ruleId, name: (await store.getRule(tenantId, notification.ruleId))?.name ?? notification.ruleId };
   const events = eventsOfNotification(notification, rule);
   const explanations = new Map((await store.getAnomaliesByIds(tenantId, events.map((e) => e.anomaly.id))).map((a) => [a.id, a.explanation as Explanation | null]));

@@ -3,7 +3,7 @@ import { fullJitterDelay } from "../../src/backoff.ts";
 import { createStore } from "../db/store.ts";
 import { explainAnomaly } from "../explain.ts";
 import { log } from "../log.ts";
-import { routerStub } from "../series-stub.ts";
+import { routerOfTenant } from "../series-stub.ts";
 
 /**
  * Consumer of the `events` queue: explains each new anomaly (cached per
@@ -29,7 +29,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     [...byTenant].map(async ([tenantId, items]) => {
       try {
         for (const { event } of items) if (event.kind === "anomaly") await explainAnomaly(env, store, tenantId, event.anomaly);
-        const router = routerStub(env, tenantId);
+        const router = await routerOfTenant(env, tenantId);
         await router.receive(tenantId, items.map((i) => i.event));
         for (const { message } of items) message.ack();
       } catch (error) {

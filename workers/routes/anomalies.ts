@@ -62,7 +62,7 @@ async function moveStatus(c: Context<AppEnv>, status: "acknowledged" | "resolved
   await audited(c.env, tenant.id, { actor: c.var.caller.actor, action: `anomaly.${status === "acknowledged" ? "acknowledge" : "resolve"}`, target: `anomaly:${id}`, data: { from: existing.status } }, [c.var.store.changes.setAnomalyStatus(tenant.id, id, status, now)]);
   const moved = (await c.var.store.getAnomaly(tenant.id, id)) ?? existing;
   if (status === "resolved") {
-    const router = routerStub(c.env, tenant.id);
+    const router = routerStub(c.env, tenant);
     await router.receive(tenant.id, [resolvedEvent(moved.id, moved.metric, moved.tagKey, moved.tags, now)]);
   }
   return c.json(anomalyJson(moved));

@@ -7,7 +7,7 @@ import { requireAccess } from "../middleware/auth.ts";
 import { routerStub } from "../series-stub.ts";
 import { parseOr400 } from "../validate.ts";
 
-const routerOf = (c: Context<AppEnv>) => routerStub(c.env, c.var.caller.tenant.id);
+const routerOf = (c: Context<AppEnv>) => routerStub(c.env, c.var.caller.tenant);
 
 async function decide(c: Context<AppEnv>, approved: boolean) {
   const id = c.req.param("id")!;

@@ -44,7 +44,7 @@ export const ruleRoutes = new Hono<AppEnv>()
   .get("/:id/stats", requireAccess("rule.read", "id"), async (c) => {
     const rule = await c.var.store.getRule(c.var.caller.tenant.id, c.req.param("id"));
     if (!rule) throw new ApiError("NOT_FOUND", `no rule '${c.req.param("id")}'`);
-    const router = routerStub(c.env, rule.tenantId);
+    const router = routerStub(c.env, c.var.caller.tenant);
     const stats = await router.ruleStats(rule.id);
     return c.json({
       rule_id: rule.id,
