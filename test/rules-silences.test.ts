@@ -56,6 +56,7 @@ describe("/v1/silences", () => {
   it.each([
     ["an end before the start", { matchers: [{ name: "metric", value: "a" }], starts_at: Date.now() + 10_000, ends_at: Date.now(), comment: "x" }],
     ["a bad regex", { matchers: [{ name: "metric", value: "(", is_regex: true }], ends_at: Date.now() + 10_000, comment: "x" }],
+    ["a regex that could take exponential time", { matchers: [{ name: "metric", value: "(a+)+b", is_regex: true }], ends_at: Date.now() + 10_000, comment: "x" }],
     ["a silence that matches everything", { matchers: [{ name: "metric", value: ".*", is_regex: true }], ends_at: Date.now() + 10_000, comment: "x" }],
     ["no matchers", { matchers: [], ends_at: Date.now() + 10_000, comment: "x" }],
     ["no comment", { matchers: [{ name: "metric", value: "a" }], ends_at: Date.now() + 10_000 }],

@@ -14,6 +14,7 @@
  */
 import { z } from "zod";
 import { labelValue, type Alert } from "./labels.ts";
+import { unsafeRegexReason } from "./regex-safety.ts";
 
 const MAX_REGEX_LENGTH = 512;
 
@@ -48,6 +49,8 @@ export function parseSilence(input: unknown): SilenceResult {
   if (silence.ends_at <= silence.starts_at) return { ok: false, reason: "ends_at must be after starts_at" };
   for (const [i, m] of silence.matchers.entries()) {
     if (m.is_regex && compileMatcherRegex(m.value) === null) return { ok: false, reason: `matchers[${i}].value is not a valid regular expression` };
+    const unsafe = m.is_regex ? unsafeRegexReason(m.value) : null;
+    if (unsafe) return { ok: false, reason: `matchers[${i}].value: ${unsafe}` };
   }
   // Alertmanager's rule: a silence needs one matcher that the empty label set fails, or it mutes everything.
   const everything = silence.matchers.every((m) => matchesValue(m, ""));

@@ -22,6 +22,12 @@ describe("silence validation", () => {
     const r = parseSilence({ matchers: [{ name: "metric", value: "api.(", is_regex: true }], starts_at: T, ends_at: T + 1, comment: "c", created_by: "me" });
     expect(r).toEqual({ ok: false, reason: "matchers[0].value is not a valid regular expression" });
   });
+  it("refuses a regex that could take exponential time (nested repetition, backreferences)", () => {
+    const r = parseSilence({ matchers: [{ name: "metric", value: "x" }, { name: "host", value: "(a+)+$", is_regex: true }], starts_at: T, ends_at: T + 1, comment: "c", created_by: "me" });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.reason).toMatch(/^matchers\[1\]\.value: .*repetition/);
+    expect(parseSilence({ matchers: [{ name: "host", value: "(web|api)-\\d+", is_regex: true }], starts_at: T, ends_at: T + 1, comment: "c", created_by: "me" }).ok).toBe(true);
+  });
   it("refuses an empty or inverted window", () => {
     expect(parseSilence({ matchers: [{ name: "metric", value: "x" }], starts_at: T, ends_at: T, comment: "c", created_by: "me" }).ok).toBe(false);
   });
