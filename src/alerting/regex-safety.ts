@@ -4,15 +4,18 @@
  * backreference can take exponential time on a short input (ReDoS), so such
  * patterns are refused when the silence is created.
  *
- * The check is syntactic: it finds a quantified group that itself contains a
- * quantifier (star height ≥ 2), and backreferences. It refuses a few safe
- * patterns too (`(ab+)+`), never an unsafe one of those two kinds.
+ * The check is syntactic: it refuses a repeated group that itself contains a
+ * repetition (star height ≥ 2) or alternatives (`(a|aa)+`, whose branches may
+ * overlap), and backreferences. It refuses a few safe patterns too
+ * (`(ab+)+`, `(a|b)+`: write `[ab]+`), never an unsafe one of those kinds.
  */
 
 /** Why a regex source is refused, or null when it is acceptable. */
 export function unsafeRegexReason(source: string): string | null {
-  // Per open group: has a quantifier been seen inside it?
+  // Per open group: has a quantifier been seen inside it? Alternatives at its own level?
   const stack: boolean[] = [];
+  const alternatives: boolean[] = [];
+  let lastClosedHadAlternatives = false;
   let inClass = false;
   let lastClosedHadQuantifier = false;
   let previousWasGroupClose = false;
@@ -34,13 +37,20 @@ export function unsafeRegexReason(source: string): string | null {
       previousWasGroupClose = false;
       continue;
     }
+    if (ch === "|" && alternatives.length > 0) {
+      alternatives[alternatives.length - 1] = true;
+      previousWasGroupClose = false;
+      continue;
+    }
     if (ch === "(") {
       stack.push(false);
+      alternatives.push(false);
       previousWasGroupClose = false;
       continue;
     }
     if (ch === ")") {
       lastClosedHadQuantifier = stack.pop() ?? false;
+      lastClosedHadAlternatives = alternatives.pop() ?? false;
       // A quantifier inside makes the enclosing group's content quantified too.
       if (lastClosedHadQuantifier && stack.length > 0) stack[stack.length - 1] = true;
       previousWasGroupClose = true;
@@ -50,6 +60,7 @@ export function unsafeRegexReason(source: string): string | null {
     const repeats = quantifier || ch === "?" ? ch !== "?" : false;
     if (repeats) {
       if (previousWasGroupClose && lastClosedHadQuantifier) return "a repeated group contains another repetition (like (a+)+), which can take exponential time";
+      if (previousWasGroupClose && lastClosedHadAlternatives) return "a repeated group has alternatives (like (a|aa)+), which can take exponential time; use a character class such as [ab]+";
       if (stack.length > 0) stack[stack.length - 1] = true;
     }
     previousWasGroupClose = false;
