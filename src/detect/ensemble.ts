@@ -83,7 +83,7 @@ export interface Tuning {
 }
 
 export const DEFAULT_TUNING: Tuning = {
-  weights: { robust_z: 0.7, iqr: 1, esd: 1, seasonal: 1, iforest: 0.5, lof: 0.5, changepoint: 1, discord: 1, knn: 0.5 },
+  weights: { robust_z: 0.7, iqr: 1, esd: 1, seasonal: 1, iforest: 0.35, lof: 0.35, changepoint: 0.8, discord: 1, knn: 0.5 },
   maxBlend: 0.9,
   alertLog10: { low: 6, medium: 4.5, high: 3.5, adaptive: 4.5 },
   peakDecay: 0.995,
