@@ -154,4 +154,23 @@ describe("erasure", () => {
     const owner = await signup();
     expect((await callAs(owner, "POST", `/v1/users/${owner.userId}/erase`)).status).toBe(409);
   });
+
+  it("a removed user can be invited back: same account, the new role, old sessions stay ended; nobody else's email can be taken", async () => {
+    const owner = await signup();
+    const email = `returning-${crypto.randomUUID()}@example.com`;
+    const first = await invited(owner, "admin", email);
+    expect((await callAs(owner, "DELETE", `/v1/users/${first.userId}`)).status).toBe(204);
+    const back = await invited(owner, "viewer", email);
+    expect(back.userId).toBe(first.userId);
+    expect(await (await callAs(back, "GET", "/v1/auth/me")).json()).toMatchObject({ user: { role: "viewer", status: "active" } });
+    expect((await callAs(first, "GET", "/v1/rules")).status).toBe(401);
+    expect((await callAs(back, "POST", "/v1/rules", { body: { name: "r", match: { metric: "*" } } })).status).toBe(403);
+    expect((await chainOf(owner.tenantId)).at(-1)).toMatchObject({ action: "user.rejoin", target: `user:${first.userId}`, data: { role: "viewer" } });
+    // An active account, or one removed from another tenant, cannot be invited.
+    expect((await callAs(owner, "POST", "/v1/users/invitations", { body: { email, role: "member" } })).status).toBe(409);
+    const other = await signup();
+    const theirs = await invited(other, "member");
+    expect((await callAs(other, "DELETE", `/v1/users/${theirs.userId}`)).status).toBe(204);
+    expect((await callAs(owner, "POST", "/v1/users/invitations", { body: { email: theirs.email, role: "member" } })).status).toBe(409);
+  });
 });

@@ -49,6 +49,14 @@ export function removeUser(db: DrizzleD1Database, tenant: string, user: UserRow)
   return db.update(users).set({ status: "removed", sessionVersion: user.sessionVersion + 1 }).where(and(eq(users.tenantId, tenant), eq(users.id, user.id)));
 }
 
+/** A removed user back in, as an invitation says: new role and password, no second factor, old sessions stay ended. */
+export function rejoinUser(db: DrizzleD1Database, tenantId: string, user: UserRow, change: Pick<UserRow, "role" | "passwordHash" | "name">) {
+  return db
+    .update(users)
+    .set({ ...change, status: "active", sessionVersion: user.sessionVersion + 1, totpSecret: null, totpEnabled: false, totpLastStep: null, recoveryHashes: [] })
+    .where(and(eq(users.tenantId, tenantId), eq(users.id, user.id), eq(users.status, "removed")));
+}
+
 export function insertInvitation(db: DrizzleD1Database, row: InvitationRow) {
   return db.insert(invitations).values(row);
 }

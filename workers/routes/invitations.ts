@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { hashPassword } from "../../src/auth/index.ts";
 import { sha256Hex } from "../../src/hash.ts";
@@ -6,8 +6,9 @@ import { randomId } from "../../src/ids.ts";
 import type { AppEnv } from "../app-env.ts";
 import { d1 } from "../db/d1.ts";
 import { audited } from "../audit.ts";
-import { findUserByEmail } from "../db/accounts.ts";
-import { acceptInvitation, findInvitationByTokenHash, getTenant, insertUser, newUserRow } from "../db/users.ts";
+import { findUserByEmail, type UserRow } from "../db/accounts.ts";
+import type { TenantRow } from "../db/store.ts";
+import { acceptInvitation, findInvitationByTokenHash, getTenant, insertUser, newUserRow, rejoinUser, type InvitationRow } from "../db/users.ts";
 import { ApiError } from "../errors.ts";
 import { throttleByIp } from "../middleware/throttle.ts";
 import { tenantJson, userJson } from "../present.ts";
@@ -23,6 +24,21 @@ const Accept = z.strictObject({
 });
 
 /** Accepting an invitation (public: the token is the credential). */
+/** A user removed from the tenant comes back through a new invitation: same id, the invited role, a new password. */
+async function rejoin(c: Context<AppEnv>, invitation: InvitationRow, user: UserRow, tenant: TenantRow, input: { password: string; name?: string | undefined }, now: number) {
+  const db = d1(c.env);
+  const change = { role: invitation.role, passwordHash: await hashPassword(input.password), name: input.name ?? user.name };
+  await audited(
+    c.env,
+    invitation.tenantId,
+    { actor: `user:${user.id}`, action: "user.rejoin", target: `user:${user.id}`, data: { role: change.role, invitation: invitation.id } },
+    [acceptInvitation(db, invitation.tenantId, invitation.id, now), rejoinUser(db, invitation.tenantId, user, change)],
+  );
+  const back: UserRow = { ...user, ...change, status: "active", sessionVersion: user.sessionVersion + 1, totpSecret: null, totpEnabled: false, totpLastStep: null, recoveryHashes: [] };
+  const session = await startSession(c, back, ["pwd"]);
+  return c.json({ user: userJson(back), tenant: tenantJson(tenant), session }, 201);
+}
+
 export const invitationRoutes = new Hono<AppEnv>().post("/accept", throttleByIp(), async (c) => {
   const input = parseOr400(Accept, await readJson(c), "body");
   const db = d1(c.env);
@@ -31,9 +47,13 @@ export const invitationRoutes = new Hono<AppEnv>().post("/accept", throttleByIp(
   const now = Date.now();
   if (invitation.acceptedAt !== null) throw new ApiError("GONE", "this invitation has already been used; log in instead");
   if (invitation.expiresAt <= now) throw new ApiError("GONE", "this invitation has expired; ask for a new one");
-  if (await findUserByEmail(db, invitation.email)) throw new ApiError("CONFLICT", "an account with this email already exists; log in instead");
+  const existing = await findUserByEmail(db, invitation.email);
   const tenant = await getTenant(db, invitation.tenantId);
   if (!tenant) throw new ApiError("GONE", "the inviting tenant no longer exists");
+  if (existing) {
+    if (existing.user.tenantId !== invitation.tenantId || existing.user.status !== "removed") throw new ApiError("CONFLICT", "an account with this email already exists; log in instead");
+    return rejoin(c, invitation, existing.user, tenant, input, now);
+  }
   const user = newUserRow({ id: randomId("usr"), tenantId: invitation.tenantId, email: invitation.email, name: input.name ?? null, role: invitation.role, passwordHash: await hashPassword(input.password) }, now);
   try {
     await audited(

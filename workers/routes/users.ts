@@ -66,7 +66,9 @@ export const userRoutes = new Hono<AppEnv>()
     const caller = c.var.caller;
     if (input.role === "owner" && caller.role !== "owner") throw new ApiError("FORBIDDEN", "only an owner may invite an owner");
     const db = d1(c.env);
-    if (await findUserByEmail(db, input.email)) throw new ApiError("CONFLICT", "an account with this email already exists");
+    const existing = await findUserByEmail(db, input.email);
+    // Someone removed from this tenant may be invited back; any other account with the email may not.
+    if (existing && !(existing.user.tenantId === caller.tenant.id && existing.user.status === "removed")) throw new ApiError("CONFLICT", "an account with this email already exists");
     const now = Date.now();
     const token = base64UrlEncode(crypto.getRandomValues(new Uint8Array(32)));
     const row = { id: randomId("inv"), tenantId: caller.tenant.id, email: input.email, role: input.role, tokenHash: await sha256Hex(token), invitedBy: caller.actor, createdAt: now, expiresAt: now + INVITATION_TTL_MS, acceptedAt: null };
