@@ -8,7 +8,7 @@ import { createLagged, LaggedModels, type LaggedState } from "./lagged.ts";
 import { MEMBER_NAMES, type MemberName, type MemberResult } from "./member.ts";
 import { robustZ } from "./robust-z.ts";
 import { createSeasonal, shiftSeasonalLevel, updateSeasonal, type SeasonalState } from "./seasonal.ts";
-import { createWindow, pushWindow, truncateWindow, windowSize, type WindowState } from "./window.ts";
+import { createWindow, pushWindow, shiftSize, truncateWindow, windowSize, type WindowState } from "./window.ts";
 import type { Detector, DetectorConfig, DetectorSnapshot, MemberScore, Severity, Verdict } from "./index.ts";
 
 /**
@@ -36,6 +36,13 @@ export interface Tuning {
   cooldown: number;
   /** Minimum points kept in the window after a level shift. */
   shiftKeep: number;
+  /**
+   * Changepoint alert: on the point that confirms a level shift, the changepoint member also scores
+   * the shift's size, shiftAlert × |median of the run − median of the older window| / the window's
+   * robust scale, through its own calibration (tail, histogram and excursion rate). The shift itself
+   * is then the alert, before the window forgets the old level. 0: off.
+   */
+  shiftAlert: number;
   /** Half-life (points) of the empirical surprise histogram; 0 disables it. */
   histMemory: number;
   /** Evidence (−ln p) is compressed smoothly above this knee, so scores never round to exactly 1. */
@@ -92,6 +99,7 @@ export const DEFAULT_TUNING: Tuning = {
   gateFloor: 3,
   cooldown: 12,
   shiftKeep: 16,
+  shiftAlert: 5,
   maxEvidence: 26,
   histMemory: 3000,
   histSlack: 0,
@@ -274,6 +282,11 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         if (s >= tuning.novelMin && histSurprisal(hist, r.surprise, 1) === Infinity) novel += weights[m];
         // Soft ceiling per member: past it, more surprise adds little, so no single member drowns the rest.
         if (s > tuning.memberKnee) s = tuning.memberKnee + Math.log1p(s - tuning.memberKnee);
+        // Changepoint alert: the confirmed shift is scored by its size too (learning stays on the CUSUM's own surprise).
+        if (m === "changepoint" && cp.shift && tuning.shiftAlert > 0 && rz && !belowFloor && dirOk(cp.sign)) {
+          const sz = shiftSize(win, Math.max(tuning.shiftKeep, cp.run), rz.scale) * tuning.shiftAlert;
+          s = Math.max(s, Math.min(tailSurprisal(tail, tuning.logTail ? Math.log1p(sz) : sz, tuning.logTail ? 0.01 : 0.05), histSurprisal(hist, sz, tuning.histSlack)));
+        }
         if (tuning.memberRateMemory > 0) s = memberRate(state, m, s, tuning);
         learnTail(tail, lu);
         if (tuning.histMemory > 0) learnHist(hist, r.surprise, tuning.histMemory);

@@ -54,3 +54,19 @@ export function truncateWindow(w: WindowState, keep: number): void {
   w.head = 0;
   w.sorted = [...kept].sort((a, b) => a - b);
 }
+
+/**
+ * Size of a level shift in units of `scale`: |median of the newest `keep`
+ * values − median of the older ones| (0 when the window holds no older values).
+ */
+export function shiftSize(w: WindowState, keep: number, scale: number): number {
+  const n = w.ring.length;
+  if (keep >= n || keep < 1) return 0;
+  const older: number[] = [];
+  const newer: number[] = [];
+  for (let lag = 0; lag < n; lag++) (lag < keep ? newer : older).push(recent(w, lag)!);
+  older.sort((a, b) => a - b);
+  newer.sort((a, b) => a - b);
+  const mid = (a: number[]) => (a.length % 2 ? a[a.length >> 1]! : (a[a.length / 2 - 1]! + a[a.length / 2]!) / 2);
+  return Math.abs(mid(newer) - mid(older)) / scale;
+}
