@@ -95,7 +95,7 @@ export const DEFAULT_TUNING: Tuning = {
   alertLog10: { low: 6, medium: 4.5, high: 3.5, adaptive: 4.5 },
   peakDecay: 0.995,
   gate: 1,
-  gateMargin: 0.5,
+  gateMargin: 0.75,
   gateFloor: 3,
   cooldown: 12,
   shiftKeep: 16,
