@@ -15,7 +15,7 @@ import { createDetector, DEFAULT_DETECTOR_CONFIG } from "../src/detect/index.ts"
 import { iqrFences } from "../src/detect/iqr.ts";
 import { createKnn, knnScore, learnKnn } from "../src/detect/knn.ts";
 import { DEFAULT_TUNING } from "../src/detect/ensemble.ts";
-import { createLagged, LaggedModels } from "../src/detect/lagged.ts";
+import { createLagged, DEFAULT_LAGGED, LaggedModels } from "../src/detect/lagged.ts";
 import { mulberry32 } from "../src/detect/prng.ts";
 import { robustZ } from "../src/detect/robust-z.ts";
 import { createSeasonal, updateSeasonal } from "../src/detect/seasonal.ts";
@@ -109,7 +109,7 @@ const members: Array<[string, (w: number) => () => (ts: number, v: number) => vo
     },
   ],
   [
-    "isolation forest + LOF (shared lagged model)",
+    `isolation forest + LOF (shared lagged model: ${DEFAULT_LAGGED.trees} trees, ${DEFAULT_LAGGED.psi} samples, LOF on ${DEFAULT_LAGGED.lofRefs}, refit every ${DEFAULT_LAGGED.refitEvery})`,
     (w) => () => {
       const win = createWindow(w);
       const m = new LaggedModels(createLagged(), 1);

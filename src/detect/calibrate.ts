@@ -63,6 +63,8 @@ export interface HistState {
   total: number;
   /** Weight of the next observation; grows so that older ones decay, renormalised when large. */
   inc: number;
+  /** Highest bin ever counted (bins above it are 0, so sums stop there); absent in older snapshots. */
+  top?: number;
 }
 
 const HIST_BINS = 96;
@@ -70,7 +72,7 @@ const HIST_RES = 4;
 
 /** A histogram of `bins` quarter-octave bins (the last one takes everything above); 24 bins reach u ≈ 60. */
 export function createHist(bins = HIST_BINS): HistState {
-  return { counts: new Array<number>(bins).fill(0), total: 0, inc: 1 };
+  return { counts: new Array<number>(bins).fill(0), total: 0, inc: 1, top: -1 };
 }
 
 function histBin(u: number, bins: number): number {
@@ -85,8 +87,9 @@ function histBin(u: number, bins: number): number {
 export function histSurprisal(st: HistState, u: number, slack = 1): number {
   if (st.total <= 0) return Infinity;
   const bins = st.counts.length;
+  const end = Math.min(bins, (st.top ?? bins - 1) + 1);
   let c = 0;
-  for (let b = Math.max(0, histBin(u, bins) - Math.round(slack * HIST_RES)); b < bins; b++) c += st.counts[b]!;
+  for (let b = Math.max(0, histBin(u, bins) - Math.round(slack * HIST_RES)); b < end; b++) c += st.counts[b]!;
   if (c <= 0) return Infinity;
   return -Math.log(c / st.total);
 }
@@ -94,17 +97,33 @@ export function histSurprisal(st: HistState, u: number, slack = 1): number {
 /** Decayed count (in units of the newest observation's weight) of past values at least `slack` octaves below u. */
 export function histCount(st: HistState, u: number, slack = 0): number {
   const bins = st.counts.length;
+  const end = Math.min(bins, (st.top ?? bins - 1) + 1);
   let c = 0;
-  for (let b = Math.max(0, histBin(u, bins) - Math.round(slack * HIST_RES)); b < bins; b++) c += st.counts[b]!;
+  for (let b = Math.max(0, histBin(u, bins) - Math.round(slack * HIST_RES)); b < end; b++) c += st.counts[b]!;
   return c / st.inc;
 }
+
+/** Highest bin with a count (−1 if none): for histograms from snapshots that carry no `top`. */
+function highestCounted(counts: readonly number[]): number {
+  for (let k = counts.length - 1; k >= 0; k--) if (counts[k]! > 0) return k;
+  return -1;
+}
+
+/** The last half-life's growth factor 2^(1/halfLife) (one or two half-lives are in use at a time). */
+let growHalfLife = Number.NaN;
+let growFactor = Number.NaN;
 
 export function learnHist(st: HistState, u: number, halfLife: number): void {
   const bins = st.counts.length;
   const b = histBin(u, bins);
   st.counts[b] = st.counts[b]! + st.inc;
   st.total += st.inc;
-  st.inc *= Math.pow(2, 1 / halfLife);
+  st.top = Math.max(b, st.top ?? highestCounted(st.counts));
+  if (halfLife !== growHalfLife) {
+    growHalfLife = halfLife;
+    growFactor = Math.pow(2, 1 / halfLife);
+  }
+  st.inc *= growFactor;
   if (st.inc > 1e6) {
     for (let k = 0; k < bins; k++) st.counts[k] = st.counts[k]! / st.inc;
     st.total /= st.inc;

@@ -4,7 +4,7 @@ import { discord } from "./discord.ts";
 import { generalizedEsd } from "./esd.ts";
 import { iqrFences } from "./iqr.ts";
 import { createKnn, knnScore, learnKnn, restoreKnn, type KnnParams, type KnnState } from "./knn.ts";
-import { createLagged, LaggedModels, type LaggedState } from "./lagged.ts";
+import { createLagged, DEFAULT_LAGGED, LaggedModels, type LaggedParams, type LaggedState } from "./lagged.ts";
 import { MEMBER_NAMES, type MemberName, type MemberResult } from "./member.ts";
 import { robustZ } from "./robust-z.ts";
 import { createSeasonal, shiftSeasonalLevel, updateSeasonal, type SeasonalState } from "./seasonal.ts";
@@ -65,6 +65,8 @@ export interface Tuning {
   discordLags: number;
   /** KNN conformal member: lagged vector length, neighbours, reference vectors (from the window), calibration set size. */
   knn: KnnParams;
+  /** Isolation Forest + LOF shared lagged model: vector length, trees, sample size, refit period (points), LOF references (a prefix of the sample). A restored series keeps the values it was created with. */
+  lagged: LaggedParams;
   /** Per-series rate of alert-level peaks: half-life (points; 0: off) of the peak histogram, floor (−ln p) of a peak, and nats taken off per ln(1 + past peaks at least as high). */
   rateMemory: number;
   rateFloor: number;
@@ -116,6 +118,7 @@ export const DEFAULT_TUNING: Tuning = {
   discordLength: 4,
   discordLags: 256,
   knn: { dim: 6, k: 4, refs: 64, cal: 256 },
+  lagged: DEFAULT_LAGGED,
   novelMin: 10,
   novelShare: 0.25,
   logTail: true,
@@ -157,7 +160,7 @@ interface EnsembleState {
   quiet: number;
 }
 
-function freshState(config: DetectorConfig): EnsembleState {
+function freshState(config: DetectorConfig, tuning: Tuning): EnsembleState {
   const tails: Record<string, TailState> = {};
   const hists: Record<string, HistState> = {};
   for (const m of MEMBER_NAMES) {
@@ -170,7 +173,7 @@ function freshState(config: DetectorConfig): EnsembleState {
     lastT: 0,
     win: createWindow(config.window ?? DEFAULT_WINDOW),
     seasonal: createSeasonal(config.seasonality),
-    lagged: createLagged(),
+    lagged: createLagged(tuning.lagged),
     cp: createChangepoint(),
     knn: createKnn(),
     tails,
@@ -214,7 +217,7 @@ function weightsFor(config: DetectorConfig, tuning: Tuning): Record<MemberName, 
 }
 
 export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapshot | null | undefined, tuning: Tuning): Detector {
-  const state: EnsembleState = isState(snapshot) ? restore(snapshot) : freshState(config);
+  const state: EnsembleState = isState(snapshot) ? restore(snapshot) : freshState(config, tuning);
   const models = new LaggedModels(state.lagged, config.seed ?? 0x5eed);
   const weights = weightsFor(config, tuning);
   const alertEvidence = tuning.alertLog10[config.sensitivity] * Math.LN10;

@@ -1,6 +1,27 @@
 import type { MemberResult } from "./member.ts";
 import { tQuantile } from "./stats.ts";
 
+/** Rosner's critical value λ for m values at level alpha; pure, so memoised per (alpha, m) (NaN: not yet computed). */
+const lambdaCache = new Map<number, Float64Array>();
+export function esdLambda(m: number, alpha: number): number {
+  let row = lambdaCache.get(alpha);
+  if (!row || m >= row.length) {
+    if (m >= 1 << 20) return lambdaOf(m, alpha);
+    const grown = new Float64Array(Math.max(64, m + 1, (row?.length ?? 0) * 2)).fill(Number.NaN);
+    if (row) grown.set(row);
+    lambdaCache.set(alpha, (row = grown));
+  }
+  const hit = row[m]!;
+  if (hit === hit) return hit;
+  return (row[m] = lambdaOf(m, alpha));
+}
+
+function lambdaOf(m: number, alpha: number): number {
+  const p = 1 - alpha / (2 * m);
+  const t = tQuantile(p, m - 2);
+  return ((m - 1) * t) / Math.sqrt((m - 2 + t * t) * m);
+}
+
 /**
  * Generalized ESD (Rosner 1983) on the window plus the new point, with at most
  * `maxOutliers` outliers. Extremes are peeled from both ends of the sorted
@@ -42,9 +63,7 @@ export function generalizedEsd(sorted: readonly number[], x: number, maxOutliers
     const takeHigh = dHigh >= dLow;
     const v = takeHigh ? highV : lowV;
     const r = sd > 0 ? Math.max(dLow, dHigh) / sd : 0;
-    const p = 1 - alpha / (2 * m);
-    const t = tQuantile(p, m - 2);
-    const lambda = ((m - 1) * t) / Math.sqrt((m - 2 + t * t) * m);
+    const lambda = esdLambda(m, alpha);
     if (r > lambda) lastSignificant = i;
     const isX = !xTaken && v === x && (takeHigh ? highV === x : lowV === x);
     if (isX) {

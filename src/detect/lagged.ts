@@ -25,6 +25,8 @@ export interface LaggedState {
   trees: number;
   psi: number;
   refitEvery: number;
+  /** References of the LOF model: the first lofRefs vectors of the sample (absent in older snapshots: all of it). */
+  lofRefs?: number;
   fits: number;
   sinceFit: number;
   active: LaggedModelSpec | null;
@@ -40,8 +42,19 @@ interface Cache {
 const TREES_PER_STEP = 4;
 const LOF_K = 10;
 
-export function createLagged(opts: { dim?: number; trees?: number; psi?: number; refitEvery?: number } = {}): LaggedState {
-  return { dim: opts.dim ?? 4, trees: opts.trees ?? 32, psi: opts.psi ?? 128, refitEvery: opts.refitEvery ?? 512, fits: 0, sinceFit: 0, active: null, pending: null };
+export interface LaggedParams {
+  dim: number;
+  trees: number;
+  psi: number;
+  refitEvery: number;
+  lofRefs: number;
+}
+
+export const DEFAULT_LAGGED: LaggedParams = { dim: 4, trees: 16, psi: 64, refitEvery: 1024, lofRefs: 64 };
+
+export function createLagged(opts: Partial<LaggedParams> = {}): LaggedState {
+  const p = { ...DEFAULT_LAGGED, ...opts };
+  return { dim: p.dim, trees: p.trees, psi: p.psi, refitEvery: p.refitEvery, lofRefs: p.lofRefs, fits: 0, sinceFit: 0, active: null, pending: null };
 }
 
 export class LaggedModels {
@@ -110,15 +123,20 @@ export class LaggedModels {
       st.pending = null;
       this.cache.forest = { trees: this.cache.pendingTrees, psi: spec.sample.length };
       this.cache.pendingTrees = [];
-      this.cache.lof = buildLof(spec.sample, LOF_K);
+      this.cache.lof = this.lofOf(spec);
     }
+  }
+
+  private lofOf(spec: LaggedModelSpec): LofModel {
+    const refs = this.state.lofRefs ?? spec.sample.length;
+    return buildLof(refs < spec.sample.length ? spec.sample.slice(0, refs) : spec.sample, LOF_K);
   }
 
   private activate(spec: LaggedModelSpec): void {
     const trees: IsolationTree[] = [];
     for (let k = 0; k < this.state.trees; k++) trees.push(buildIsolationTree(spec.sample, spec.seed, k));
     this.cache.forest = { trees, psi: spec.sample.length };
-    this.cache.lof = buildLof(spec.sample, LOF_K);
+    this.cache.lof = this.lofOf(spec);
   }
 
   private drawSample(win: WindowState): LaggedModelSpec {
