@@ -19,7 +19,7 @@ describe("data export", () => {
     const s = await signup();
     const key = await (await callAs(s, "POST", "/v1/api-keys", { body: { name: "all", scopes: ["admin"] } })).json<{ key: string; id: string }>();
     const channel = await (await callAs(s, "POST", "/v1/channels", { body: { type: "webhook", name: "hook", config: { url: `${env.RECEIVER_URL}/hook/export` } } })).json<{ id: string; secret: string }>();
-    expect(channel.secret).toBeTruthy();
+    expect(channel.secret).toMatch(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/);
     expect((await callAs(s, "POST", "/v1/rules", { body: { name: "watch", match: { metric: "shop.revenue" }, channels: [channel.id] } })).status).toBe(201);
     expect((await ingest(key.key, steadyPoints("shop.revenue", 30, { tags: { shop: "eu" } }))).status).toBe(202);
     expect((await ingest(key.key, steadyPoints("shop.orders", 12))).status).toBe(202);
