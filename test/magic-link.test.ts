@@ -2,13 +2,9 @@ import { env } from "cloudflare:test";
 import { decodeJwt } from "jose";
 import { credentialMailKey } from "../workers/mail.ts";
 import { describe, expect, it } from "vitest";
-import { genesisHead, verifyChain, type AuditEntry } from "../src/audit/index.ts";
+import { genesisHead, verifyChain } from "../src/audit/index.ts";
+import { chainOf } from "./people.ts";
 import { call, callAs, sessionFrom, signup, type TestSession } from "./helpers.ts";
-
-async function chainOf(tenantId: string): Promise<AuditEntry[]> {
-  const { results } = await env.DB.prepare("SELECT seq, at, actor, action, target, data, prev_hash, hash FROM audit_log WHERE tenant_id = ? ORDER BY seq").bind(tenantId).all<AuditEntry & { data: string }>();
-  return results.map((r) => ({ ...r, data: JSON.parse(r.data as unknown as string) }));
-}
 
 /** The text/plain part of a raw MIME message (base64 in our mails). */
 function plainText(raw: string): string {

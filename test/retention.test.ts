@@ -1,8 +1,9 @@
 import { createExecutionContext, createScheduledController, env, evictDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import worker from "../workers/index.ts";
 import { describe, expect, it } from "vitest";
-import { genesisHead, verifyChain, type AuditEntry } from "../src/audit/index.ts";
+import { genesisHead, verifyChain } from "../src/audit/index.ts";
 import { runRetention } from "../workers/jobs/retention.ts";
+import { chainOf } from "./people.ts";
 import { call, flushed, ingest, newTenant, seriesObject, steadyPoints, T0, type TestTenant } from "./helpers.ts";
 
 const DAY = 86_400_000;
@@ -41,8 +42,7 @@ describe("retention", () => {
     expect((await call("GET", `/v1/anomalies/${pro.anomalyId}`, { key: pro.tenant.key })).status).toBe(200);
     expect(await storedPoints(pro.tenant)).toBe(before.pro);
 
-    const { results } = await env.DB.prepare("SELECT seq, at, actor, action, target, data, prev_hash, hash FROM audit_log WHERE tenant_id = ? ORDER BY seq").bind(free.tenant.id).all<AuditEntry & { data: string }>();
-    const entries = results.map((r) => ({ ...r, data: JSON.parse(r.data as unknown as string) }));
+    const entries = await chainOf(free.tenant.id);
     expect(entries.at(-1)).toMatchObject({ actor: "system", action: "retention.pruned", data: { anomalies: 1, points: mine.points } });
     expect((await verifyChain(entries, await genesisHead(free.tenant.id))).ok).toBe(true);
   });

@@ -3,13 +3,9 @@ import worker from "../workers/index.ts";
 import { rotateStaleSigningKey } from "../workers/keys.ts";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
-import { genesisHead, verifyChain, type AuditEntry } from "../src/audit/index.ts";
+import { genesisHead, verifyChain } from "../src/audit/index.ts";
 import { ADMIN_TOKEN, call, callAs, cookiesOf, signup } from "./helpers.ts";
-
-async function chainOf(tenantId: string): Promise<AuditEntry[]> {
-  const { results } = await env.DB.prepare("SELECT seq, at, actor, action, target, data, prev_hash, hash FROM audit_log WHERE tenant_id = ? ORDER BY seq").bind(tenantId).all<AuditEntry & { data: string }>();
-  return results.map((r) => ({ ...r, data: JSON.parse(r.data as unknown as string) }));
-}
+import { chainOf } from "./people.ts";
 
 describe("signup and the session cookie", () => {
   it("creates a tenant and its owner, sets HttpOnly Secure cookies, and the session reads the tenant's data", async () => {

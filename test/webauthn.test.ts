@@ -1,7 +1,8 @@
 import { env } from "cloudflare:test";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
-import { base64UrlDecode, base64UrlEncode, genesisHead, verifyChain, type AuditEntry } from "../src/audit/index.ts";
+import { base64UrlDecode, base64UrlEncode, genesisHead, verifyChain } from "../src/audit/index.ts";
+import { chainOf } from "./people.ts";
 import { call, callAs, keyWithScopes, newTenant, sessionFrom, signup, type TestSession } from "./helpers.ts";
 import { SoftAuthenticator } from "./support/authenticator.ts";
 
@@ -12,11 +13,6 @@ interface LoginOptions {
   challenge_id: string;
   rpId: string;
   allowCredentials: Array<{ id: string }>;
-}
-
-async function chainOf(tenantId: string): Promise<AuditEntry[]> {
-  const { results } = await env.DB.prepare("SELECT seq, at, actor, action, target, data, prev_hash, hash FROM audit_log WHERE tenant_id = ? ORDER BY seq").bind(tenantId).all<AuditEntry & { data: string }>();
-  return results.map((r) => ({ ...r, data: JSON.parse(r.data as unknown as string) }));
 }
 
 /** Registers a new software passkey for the session's user; returns it and its id. */
