@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { appendEntry, canonicalJson, genesisHead, sealPersonal, type AuditEntry, type AuditInput, type ChainHead, type JsonObject } from "../src/audit/index.ts";
+import { insertAuditEntry, insertPersonalRecord, lastAuditHead } from "../workers/db/audit.ts";
 
 /** A change to make in D1 together with its audit entries: SQL with bound values (drizzle's `toSQL()`). */
 export interface Statement {
@@ -42,7 +43,7 @@ export class AuditLog extends DurableObject<Env> {
   private async write(tenantId: string, records: AuditRecord[], statements: Statement[]): Promise<AuditEntry[]> {
     let head = await this.loadHead(tenantId);
     const db = this.env.DB;
-    const batch: D1PreparedStatement[] = statements.map((s) => db.prepare(s.sql).bind(...s.params));
+    const all: Statement[] = [...statements];
     const entries: AuditEntry[] = [];
     const now = Date.now();
     for (const record of records) {
@@ -50,24 +51,18 @@ export class AuditLog extends DurableObject<Env> {
       if (record.personal) {
         const sealed = await sealPersonal(record.personal.subject, record.personal.fields);
         data = { ...data, personal: { ref: sealed.ref.ref, commitment: sealed.ref.commitment } };
-        batch.push(
-          db.prepare("INSERT INTO audit_personal (tenant_id, ref, subject, salt, fields) VALUES (?, ?, ?, ?, ?)").bind(tenantId, sealed.record.ref, sealed.record.subject, sealed.record.salt, canonicalJson(sealed.record.fields)),
-        );
+        all.push(insertPersonalRecord(db, tenantId, sealed.record).toSQL());
       }
       // Entries are stored exactly as hashed: data in canonical form.
       data = JSON.parse(canonicalJson(data)) as JsonObject;
       const entry = await appendEntry(head, { actor: record.actor, action: record.action, target: record.target, data }, now);
-      batch.push(
-        db
-          .prepare("INSERT INTO audit_log (tenant_id, seq, at, actor, action, target, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-          .bind(tenantId, entry.seq, entry.at, entry.actor, entry.action, entry.target, canonicalJson(entry.data), entry.prev_hash, entry.hash),
-      );
+      all.push(insertAuditEntry(db, tenantId, entry).toSQL());
       entries.push(entry);
       head = { seq: entry.seq, hash: entry.hash };
     }
-    if (batch.length === 0) return [];
+    if (all.length === 0) return [];
     try {
-      await db.batch(batch);
+      await db.batch(all.map((s) => db.prepare(s.sql).bind(...s.params)));
     } catch (error) {
       // The outcome is unknown to us: read the head back from D1 next time.
       this.head = null;
@@ -81,8 +76,7 @@ export class AuditLog extends DurableObject<Env> {
     if (this.tenantId !== null && this.tenantId !== tenantId) throw new Error(`this AuditLog belongs to tenant ${this.tenantId}, not ${tenantId}`);
     this.tenantId = tenantId;
     if (this.head) return this.head;
-    const last = await this.env.DB.prepare("SELECT seq, hash FROM audit_log WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1").bind(tenantId).first<{ seq: number; hash: string }>();
-    this.head = last ? { seq: last.seq, hash: last.hash } : await genesisHead(tenantId);
+    this.head = (await lastAuditHead(this.env.DB, tenantId)) ?? (await genesisHead(tenantId));
     return this.head;
   }
 }

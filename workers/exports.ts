@@ -1,4 +1,6 @@
-import { EXPORT_SECTIONS, exportTenant, getExport, sectionPage, updateExport } from "./db/exports.ts";
+import { getTenant } from "./db/accounts.ts";
+import { d1 } from "./db/d1.ts";
+import { EXPORT_SECTIONS, getExport, sectionPage, updateExport } from "./db/exports.ts";
 import { log } from "./log.ts";
 import { seriesStub } from "./series-stub.ts";
 
@@ -73,7 +75,7 @@ export async function runExport(env: Env, job: ExportJob): Promise<void> {
   const { tenantId, exportId } = job;
   const row = await getExport(env.DB, tenantId, exportId);
   if (!row || row.status === "done") return; // unknown, or a redelivered message of a finished export
-  const tenant = await exportTenant(env.DB, tenantId);
+  const tenant = await getTenant(d1(env), tenantId);
   if (!tenant) return;
   const key = exportKey(tenantId, exportId);
   const progress: Record<string, number> = {};

@@ -1,3 +1,5 @@
+import { getTenant } from "./db/accounts.ts";
+import { d1 } from "./db/d1.ts";
 import type { TenantRow } from "./db/store.ts";
 import { readConfig } from "./env.ts";
 
@@ -32,7 +34,7 @@ const regions = new Map<string, TenantRow["region"]>();
 export async function routerOfTenant(env: Env, tenantId: string) {
   let region = regions.get(tenantId);
   if (!region) {
-    const row = await env.DB.prepare("SELECT region FROM tenants WHERE id = ?").bind(tenantId).first<{ region: TenantRow["region"] }>();
+    const row = await getTenant(d1(env), tenantId);
     region = row?.region ?? "us";
     if (row) regions.set(tenantId, region);
   }

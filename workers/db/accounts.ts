@@ -12,6 +12,11 @@ export type UserRow = typeof users.$inferSelect;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
 export type PolicyRow = typeof policies.$inferSelect;
 
+/** A tenant by id. */
+export async function getTenant(db: DrizzleD1Database, tenantId: string): Promise<TenantRow | null> {
+  return (await db.select().from(tenants).where(eq(tenants.id, tenantId)).limit(1))[0] ?? null;
+}
+
 /** A user and their tenant, by lowercased email (login, signup uniqueness). */
 export async function findUserByEmail(db: DrizzleD1Database, email: string): Promise<{ user: UserRow; tenant: TenantRow } | null> {
   const rows = await db.select({ user: users, tenant: tenants }).from(users).innerJoin(tenants, eq(users.tenantId, tenants.id)).where(eq(users.email, email.toLowerCase())).limit(1);

@@ -1,7 +1,7 @@
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, asc, desc, eq, gt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import type { AuditEntry, JsonObject } from "../../src/audit/index.ts";
-import { auditCheckpoints, auditLog } from "./schema-trust.ts";
+import { canonicalJson, type AuditEntry, type ChainHead, type JsonObject, type PersonalRecord } from "../../src/audit/index.ts";
+import { auditCheckpoints, auditLog, auditPersonal } from "./schema-trust.ts";
 
 // Callers pass the D1 binding (only workers/db speaks drizzle).
 
@@ -9,6 +9,23 @@ import { auditCheckpoints, auditLog } from "./schema-trust.ts";
 // is the only writer of audit_log; checkpoints are written by the hourly cron.
 
 export type CheckpointRow = typeof auditCheckpoints.$inferSelect;
+
+/** The insert of one chain entry, stored exactly as hashed (data in canonical form). For the AuditLog DO only. */
+export function insertAuditEntry(d1: D1Database, tenantId: string, entry: AuditEntry) {
+  const { seq, at, actor, action, target, data, prev_hash, hash } = entry;
+  return drizzle(d1).insert(auditLog).values({ tenantId, seq, at, actor, action, target, data: canonicalJson(data), prevHash: prev_hash, hash });
+}
+
+/** The insert of erasable personal data an entry commits to. */
+export function insertPersonalRecord(d1: D1Database, tenantId: string, record: PersonalRecord) {
+  return drizzle(d1).insert(auditPersonal).values({ tenantId, ref: record.ref, subject: record.subject, salt: record.salt, fields: canonicalJson(record.fields) });
+}
+
+/** The chain's last entry as stored, or null for an empty chain. */
+export async function lastAuditHead(d1: D1Database, tenantId: string): Promise<ChainHead | null> {
+  const rows = await drizzle(d1).select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).where(eq(auditLog.tenantId, tenantId)).orderBy(desc(auditLog.seq)).limit(1);
+  return rows[0] ?? null;
+}
 
 /** Entries after `afterSeq`, in seq order, exactly as stored (data parsed back from its canonical text). */
 export async function listAuditEntries(d1: D1Database, tenantId: string, afterSeq: number, limit: number): Promise<AuditEntry[]> {

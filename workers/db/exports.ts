@@ -1,8 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { tenants } from "./schema.ts";
 import { dataExports } from "./schema-trust.ts";
-import type { TenantRow } from "./store.ts";
 
 // Data exports (data_exports) and the tenant's rows they read, tenant first.
 
@@ -65,10 +63,4 @@ export async function sectionPage(d1: D1Database, spec: ExportSection, tenantId:
     return row;
   });
   return { rows, lastRowid };
-}
-
-/** The tenant an export is for (its region places its Series objects). */
-export async function exportTenant(d1: D1Database, tenantId: string): Promise<TenantRow | null> {
-  const rows = await drizzle(d1).select().from(tenants).where(eq(tenants.id, tenantId)).limit(1);
-  return rows[0] ?? null;
 }

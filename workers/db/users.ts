@@ -1,18 +1,13 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { apiKeys, tenants } from "./schema.ts";
+import { apiKeys } from "./schema.ts";
 import { auditPersonal, authChallenges, invitations, loginEvents, loginFailures, refreshTokens, users, webauthnCredentials } from "./schema-trust.ts";
 import type { UserRow } from "./accounts.ts";
-import type { TenantRow } from "./store.ts";
 
 // Users and invitations of a tenant, tenant id first. Writes are returned
 // unexecuted so the route runs them with their audit entry in one batch.
 
 export type InvitationRow = typeof invitations.$inferSelect;
-
-export async function getTenant(db: DrizzleD1Database, tenantId: string): Promise<TenantRow | null> {
-  return (await db.select().from(tenants).where(eq(tenants.id, tenantId)).limit(1))[0] ?? null;
-}
 
 /** A new active user row: no second factor yet, session version 0. */
 export function newUserRow(fields: Pick<UserRow, "id" | "tenantId" | "email" | "name" | "role" | "passwordHash">, now: number): UserRow {
