@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { constantTimeEqual, hashApiKey, parseApiKey, type Scope } from "../../src/api-keys.ts";
+import { constantTimeEqual, hashApiKey, parseApiKey, SCOPES, type Scope } from "../../src/api-keys.ts";
 import { decide, type Action, type Policy, type Role, type Subject } from "../../src/policy/index.ts";
 import type { AppEnv, Caller } from "../app-env.ts";
 import { findSessionUser, listPolicies } from "../db/accounts.ts";
@@ -92,12 +92,20 @@ async function identify(c: Context<AppEnv>): Promise<Caller> {
   return caller;
 }
 
+/** The policy engine's view of a person of the tenant. */
+export function userSubject(tenantId: string, user: { id: string; role: string }, mfa = false): Subject {
+  return { id: `user:${user.id}`, type: "user", tenant_id: tenantId, role: user.role as Role, user_id: user.id, mfa };
+}
+
+/** The policy engine's view of an API key of the tenant (unknown scopes are dropped). */
+export function keySubject(tenantId: string, key: { id: string; scopes: readonly string[] }): Subject {
+  return { id: `key:${key.id}`, type: "api_key", tenant_id: tenantId, scopes: key.scopes.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s)), key_id: key.id };
+}
+
 /** The policy engine's view of the caller. */
 export function subjectOf(caller: Caller): Subject {
   const mfa = caller.session?.amr.some((m) => m !== "pwd") ?? false;
-  return caller.userId
-    ? { id: caller.actor, type: "user", tenant_id: caller.tenant.id, role: caller.role as Role, user_id: caller.userId, mfa }
-    : { id: caller.actor, type: "api_key", tenant_id: caller.tenant.id, scopes: caller.scopes ?? [], key_id: caller.keyId };
+  return caller.userId ? userSubject(caller.tenant.id, { id: caller.userId, role: caller.role ?? "" }, mfa) : keySubject(caller.tenant.id, { id: caller.keyId!, scopes: caller.scopes ?? [] });
 }
 
 /** Facts about the request that policies may test. */

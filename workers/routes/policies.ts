@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { AccessRequestSchema, ACTIONS, anyGlobMatch, baselineGrant, decide, PolicySchema, PolicySetSchema, ROLES, simulate, whoMay, type Policy, type Role, type Subject } from "../../src/policy/index.ts";
-import { SCOPES, type Scope } from "../../src/api-keys.ts";
+import { AccessRequestSchema, ACTIONS, anyGlobMatch, baselineGrant, decide, PolicySchema, PolicySetSchema, ROLES, simulate, whoMay, type Policy, type Subject } from "../../src/policy/index.ts";
 import type { AppEnv } from "../app-env.ts";
 import { d1 } from "../db/d1.ts";
 import { audited } from "../audit.ts";
@@ -9,7 +8,7 @@ import { getUser, listPolicies } from "../db/accounts.ts";
 import { deletePolicy, getPolicy, insertPolicy, updatePolicy } from "../db/policies.ts";
 import { getLiveApiKey, listUsers, liveApiKeys } from "../db/users.ts";
 import { ApiError } from "../errors.ts";
-import { environmentOf, forgetPolicies, requireAccess, subjectOf, tenantPolicies } from "../middleware/auth.ts";
+import { environmentOf, forgetPolicies, keySubject, requireAccess, subjectOf, tenantPolicies, userSubject } from "../middleware/auth.ts";
 import type { Caller } from "../app-env.ts";
 import { readJson } from "../read-json.ts";
 import { parseOr400 } from "../validate.ts";
@@ -31,13 +30,6 @@ const Simulate = z.strictObject({
   policies: PolicySetSchema.optional(),
 });
 const Who = z.strictObject({ action: AccessRequestSchema.shape.action, resource: AccessRequestSchema.shape.resource, environment: z.record(z.string(), z.unknown()).optional() });
-
-function userSubject(tenantId: string, u: { id: string; role: string }): Subject {
-  return { id: `user:${u.id}`, type: "user", tenant_id: tenantId, role: u.role as Role, user_id: u.id, mfa: false };
-}
-function keySubject(tenantId: string, k: { id: string; scopes: string[] }): Subject {
-  return { id: `key:${k.id}`, type: "api_key", tenant_id: tenantId, scopes: k.scopes.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s)), key_id: k.id };
-}
 
 /**
  * An allow may not hand out what its author does not hold: otherwise an admin
