@@ -5,7 +5,7 @@ import type { UserRow } from "./db/accounts.ts";
 
 // How resources look on the wire (API.md): snake_case, times as ISO-8601 UTC.
 
-const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+export const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
 export function tenantJson(t: TenantRow) {
   return { id: t.id, name: t.name, region: t.region, plan: t.plan, created_at: iso(t.createdAt) };

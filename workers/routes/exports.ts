@@ -7,6 +7,7 @@ import { getExport, insertExportQuery, type ExportRow } from "../db/exports.ts";
 import { ApiError } from "../errors.ts";
 import type { ExportJob } from "../exports.ts";
 import { requireAccess } from "../middleware/auth.ts";
+import { iso } from "../present.ts";
 import { parseOr400 } from "../validate.ts";
 
 // A tenant takes all its data away: NDJSON in R2, built by the JOBS queue.
@@ -18,8 +19,8 @@ function exportJson(e: ExportRow) {
     progress: e.progress,
     bytes: e.bytes,
     error: e.error,
-    created_at: new Date(e.createdAt).toISOString(),
-    finished_at: e.finishedAt === null ? null : new Date(e.finishedAt).toISOString(),
+    created_at: iso(e.createdAt),
+    finished_at: iso(e.finishedAt),
     download_url: e.status === "done" ? `/v1/exports/${e.id}/download` : null,
   };
 }

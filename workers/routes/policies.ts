@@ -10,10 +10,10 @@ import { getLiveApiKey, listUsers, liveApiKeys } from "../db/users.ts";
 import { ApiError } from "../errors.ts";
 import { environmentOf, forgetPolicies, keySubject, requireAccess, subjectOf, tenantPolicies, userSubject } from "../middleware/auth.ts";
 import type { Caller } from "../app-env.ts";
+import { iso } from "../present.ts";
 import { readJson } from "../read-json.ts";
 import { parseOr400 } from "../validate.ts";
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const policyJson = (row: { body: Record<string, unknown>; createdAt: number; updatedAt: number }) => ({ ...row.body, created_at: iso(row.createdAt), updated_at: iso(row.updatedAt) });
 
 // A subject named by reference is loaded from this tenant: the real role or scopes.
