@@ -11,6 +11,7 @@ import { audited } from "../audit.ts";
 import { credentialMailKey, sendMail } from "../mail.ts";
 import { findUserByEmail, getUser, type UserRow } from "../db/accounts.ts";
 import { activeOwners, eraseUser, insertInvitation, invitationsFor, listUsers, removeUser, setUserRole } from "../db/users.ts";
+import { readConfig } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { requireAccess } from "../middleware/auth.ts";
 import { userJson } from "../present.ts";
@@ -21,7 +22,6 @@ import { Email } from "./auth.ts";
 
 export const INVITATION_TTL_MS = 7 * 86_400_000;
 /** Who invitation mail comes from. */
-export const MAIL_FROM = "no-reply@ayvlo.dev";
 
 const Role = z.enum(ROLES, { error: `role must be one of ${ROLES.join(", ")}` });
 const Invite = z.strictObject({ email: Email, role: Role });
@@ -41,10 +41,10 @@ async function keepAnOwner(env: Env, tenantId: string, user: UserRow): Promise<v
   if (owners.length <= 1) throw new ApiError("CONFLICT", "this is the tenant's last owner; make someone else owner first");
 }
 
-function invitationMail(to: string, tenantName: string, role: string, token: string, id: string, now: number): string {
+function invitationMail(from: string, to: string, tenantName: string, role: string, token: string, id: string, now: number): string {
   const text = `You have been invited to join ${tenantName} on Ayvlo as ${role}.\n\nAccept with POST /v1/auth/invitations/accept and this token (valid 7 days):\n\n${token}\n`;
   return buildMimeMessage({
-    from: { email: MAIL_FROM, name: "Ayvlo" },
+    from: { email: from, name: "Ayvlo" },
     to: [{ email: to }],
     subject: `Join ${tenantName} on Ayvlo`,
     text,
@@ -78,7 +78,8 @@ export const userRoutes = new Hono<AppEnv>()
       { actor: caller.actor, action: "user.invite", target: `invitation:${row.id}`, data: { role: row.role }, personal: { subject: `invitation:${row.id}`, fields: { email: row.email } } },
       [insertInvitation(db, row)],
     );
-    await sendMail(c.env, MAIL_FROM, [row.email], invitationMail(row.email, caller.tenant.name, row.role, token, row.id, now), credentialMailKey(c.env, `mail/${caller.tenant.id}/invitations/${new Date(now).toISOString()}_${row.id}.eml`));
+    const from = readConfig(c.env).AYVLO_MAIL_FROM;
+    await sendMail(c.env, from, [row.email], invitationMail(from, row.email, caller.tenant.name, row.role, token, row.id, now), credentialMailKey(c.env, `mail/${caller.tenant.id}/invitations/${new Date(now).toISOString()}_${row.id}.eml`));
     // The token is shown once (and mailed); only its hash is kept.
     return c.json({ id: row.id, email: row.email, role: row.role, expires_at: new Date(row.expiresAt).toISOString(), token }, 201);
   })
