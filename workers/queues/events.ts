@@ -1,9 +1,13 @@
 import { EventMessageSchema, type SeriesEvent } from "../../src/series/events.ts";
 import { fullJitterDelay } from "../../src/backoff.ts";
+import { mapWithLimit } from "../../src/concurrency.ts";
 import { createStore } from "../db/store.ts";
 import { explainAnomaly } from "../explain.ts";
 import { log } from "../log.ts";
 import { routerOfTenant } from "../series-stub.ts";
+
+/** Explanations of one tenant's batch run this many at a time (each LLM call is bounded by AYVLO_LLM_TIMEOUT_MS). */
+const EXPLAIN_CONCURRENCY = 4;
 
 /**
  * Consumer of the `events` queue: explains each new anomaly (cached per
@@ -28,7 +32,8 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   await Promise.all(
     [...byTenant].map(async ([tenantId, items]) => {
       try {
-        for (const { event } of items) if (event.kind === "anomaly") await explainAnomaly(env, store, tenantId, event.anomaly);
+        const anomalies = items.flatMap(({ event }) => (event.kind === "anomaly" ? [event.anomaly] : []));
+        await mapWithLimit(anomalies, EXPLAIN_CONCURRENCY, (anomaly) => explainAnomaly(env, store, tenantId, anomaly));
         const router = await routerOfTenant(env, tenantId);
         await router.receive(tenantId, items.map((i) => i.event));
         for (const { message } of items) message.ack();
