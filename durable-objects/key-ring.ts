@@ -1,8 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
-import { exportPublicJwk, generateEs256KeyPair, jwkThumbprint, type PublicJwk } from "../src/audit/index.ts";
+import { base64UrlEncode, exportPublicJwk, generateEs256KeyPair, jwkThumbprint, type PublicJwk } from "../src/audit/index.ts";
 import { migrateSqlite } from "./sqlite-migrations.ts";
 
-const MIGRATIONS = [`CREATE TABLE keys (kid TEXT PRIMARY KEY, private_jwk TEXT NOT NULL, public_jwk TEXT NOT NULL, created_at INTEGER NOT NULL)`] as const;
+const MIGRATIONS = [
+  `CREATE TABLE keys (kid TEXT PRIMARY KEY, private_jwk TEXT NOT NULL, public_jwk TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+  `CREATE TABLE sealing_keys (id TEXT PRIMARY KEY, raw TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+] as const;
+
+/** A 256-bit AES key (base64url) that seals secrets kept in D1, and its id. */
+export interface SealingKey {
+  id: string;
+  raw: string;
+}
 
 /** The key that signs now: a P-256 private JWK and its kid. */
 export interface SigningKey {
@@ -14,7 +23,8 @@ export interface SigningKey {
  * One for all of Ayvlo: the ES256 keys that sign session tokens and audit
  * checkpoints. The newest key signs; every key stays published in the JWKS so
  * that old checkpoints still verify offline. Rotation adds a key, it never
- * removes one.
+ * removes one. It also keeps the sealing key for secrets stored in D1
+ * (webhook signing secrets), so a copy of the database alone does not reveal them.
  */
 export class KeyRing extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -48,6 +58,26 @@ export class KeyRing extends DurableObject<Env> {
     const newest = this.ctx.storage.sql.exec<{ kid: string; created_at: number }>("SELECT kid, created_at FROM keys ORDER BY created_at DESC, kid LIMIT 1").toArray()[0];
     if (newest && now - newest.created_at < maxAgeMs) return { rotated: false, kid: newest.kid };
     return { rotated: true, ...(await this.rotate()) };
+  }
+
+  /** The key that seals secrets now, created on first use. */
+  async sealingKey(): Promise<SealingKey> {
+    return this.newestSealingKey() ?? (await this.ctx.blockConcurrencyWhile(async () => this.newestSealingKey() ?? this.addSealingKey()));
+  }
+
+  /** A sealing key by id (older values stay readable), or null. */
+  async sealingKeyById(id: string): Promise<SealingKey | null> {
+    return this.ctx.storage.sql.exec<{ id: string; raw: string }>("SELECT id, raw FROM sealing_keys WHERE id = ?", id).toArray()[0] ?? null;
+  }
+
+  private newestSealingKey(): SealingKey | undefined {
+    return this.ctx.storage.sql.exec<{ id: string; raw: string }>("SELECT id, raw FROM sealing_keys ORDER BY created_at DESC, id LIMIT 1").toArray()[0];
+  }
+
+  private addSealingKey(): SealingKey {
+    const key = { id: `sk_${base64UrlEncode(crypto.getRandomValues(new Uint8Array(9)))}`, raw: base64UrlEncode(crypto.getRandomValues(new Uint8Array(32))) };
+    this.ctx.storage.sql.exec("INSERT INTO sealing_keys (id, raw, created_at) VALUES (?, ?, ?)", key.id, key.raw, Date.now());
+    return key;
   }
 
   private newest() {

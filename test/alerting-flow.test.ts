@@ -45,6 +45,22 @@ async function channel(t: TestTenant, body: unknown) {
   return res.json<{ id: string; secret?: string }>();
 }
 
+interface StoredSecret {
+  secret: string;
+  created_at: number;
+  expires_at: number | null;
+}
+
+/** A channel's secrets as D1 holds them. */
+async function storedSecrets(tenantId: string, channelId: string): Promise<StoredSecret[]> {
+  const row = await env.DB.prepare("SELECT secrets FROM channels WHERE tenant_id = ? AND id = ?").bind(tenantId, channelId).first<{ secrets: string }>();
+  return JSON.parse(row!.secrets) as StoredSecret[];
+}
+
+async function setStoredSecrets(tenantId: string, channelId: string, secrets: StoredSecret[]): Promise<void> {
+  await env.DB.prepare("UPDATE channels SET secrets = ? WHERE tenant_id = ? AND id = ?").bind(JSON.stringify(secrets), tenantId, channelId).run();
+}
+
 async function spike(t: TestTenant, metric: string) {
   await ingest(t.key, steadyPoints(metric, 200));
   const body = await (await ingest(t.key, [{ metric, value: 1e6, timestamp: T0 + 200 * 60_000 }])).json<{ anomalies: Array<{ id: string }> }>();
@@ -168,6 +184,34 @@ describe("from anomaly to people", () => {
     for (const secret of [hook.secret!, rotated.secret]) {
       expect(await verify({ secret, payload: request!.body, headers: request!.headers, nowS: Date.now() / 1000 })).toEqual({ ok: true });
     }
+    // D1 holds both secrets only sealed: a copy of the database does not reveal them.
+    const stored = await storedSecrets(t.id, hook.id);
+    expect(stored).toHaveLength(2);
+    for (const s of stored) expect(s.secret).toMatch(/^sealed\.v1\./);
+    const row = JSON.stringify(stored);
+    for (const secret of [hook.secret!, rotated.secret]) expect(row).not.toContain(secret.slice("whsec_".length, "whsec_".length + 16));
+  });
+
+  it("still signs with a secret stored before sealing, and a sealed secret moved to another channel does not sign", async () => {
+    const name = `legacy-${crypto.randomUUID()}`;
+    await fetch(receiver(`/_config/${name}`), { method: "POST", body: "{}" });
+    const t = await newTenant();
+    const hook = await channel(t, { type: "webhook", name: "ops", config: { url: receiver(`/hook/${name}`) } });
+    const other = await channel(t, { type: "webhook", name: "other", config: { url: receiver(`/hook/${name}-other`) } });
+    // The other channel gets this channel's sealed secret: bound to the row it was sealed for, it must not open there.
+    await setStoredSecrets(t.id, other.id, await storedSecrets(t.id, hook.id));
+    const legacy = "whsec_" + btoa("a secret stored in plain text, before 0.3");
+    await setStoredSecrets(t.id, hook.id, [{ secret: legacy, created_at: Date.now(), expires_at: null }]);
+    await call("POST", "/v1/rules", { key: t.key, body: { name: "all", match: { metric: "*" }, channels: [hook.id, other.id], group_wait_s: 0 } });
+    await spike(t, "legacy");
+    const [request] = await waitForRequests(name, 1);
+    expect(await verify({ secret: legacy, payload: request!.body, headers: request!.headers, nowS: Date.now() / 1000 })).toEqual({ ok: true });
+    // Nothing goes out unsigned or wrongly signed: the attempt is refused and dead-lettered at once, with the reason.
+    const failed = await deliveriesOf<{ status: string; channel_id: string; error: string | null }>(t, `?channel_id=${other.id}`, 1);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ channel_id: other.id, status: "dead_lettered" });
+    expect(failed[0]!.error).toMatch(/^refused: sealed secret does not open here/);
+    expect(await received(`${name}-other`)).toEqual([]);
   });
 
   it("dead-letters on a final 4xx after one attempt", async () => {

@@ -8,7 +8,8 @@ const CACHE_MS = 60_000;
 let signing: { kid: string; key: CryptoKey; until: number } | null = null;
 let published: { keys: PublicJwk[]; until: number } | null = null;
 
-function keyRing(env: Env) {
+/** The one KeyRing object (signing keys and the sealing key). */
+export function keyRing(env: Env) {
   return env.KEY_RING.get(env.KEY_RING.idFromName("global"));
 }
 

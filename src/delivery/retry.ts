@@ -6,6 +6,8 @@
  *   (seconds or HTTP date) the receiver sent, capped at `maxRetryAfterMs`.
  * - Final: every other status (other 4xx; 3xx too, since redirects are not
  *   followed, so a destination cannot bounce us into a private network).
+ * - Refused: the attempt was not made because the channel cannot send (its stored
+ *   secret does not open); final, with its reason.
  * After `maxAttempts` attempts, or on a final status, the message is dead-lettered.
  * Attempts are counted from 1.
  */
@@ -24,7 +26,8 @@ export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 16, baseDelayMs: 1_000,
 export type AttemptOutcome =
   | { kind: "response"; status: number; retryAfter?: string | null }
   | { kind: "network_error"; message: string }
-  | { kind: "timeout" };
+  | { kind: "timeout" }
+  | { kind: "refused"; reason: string };
 
 export type RetryDecision =
   | { action: "delivered" }
@@ -35,6 +38,7 @@ const RETRYABLE_STATUSES = new Set([408, 425, 429]);
 
 /** True for outcomes worth another attempt. */
 export function isRetryable(outcome: AttemptOutcome): boolean {
+  if (outcome.kind === "refused") return false;
   if (outcome.kind !== "response") return true;
   return RETRYABLE_STATUSES.has(outcome.status) || (outcome.status >= 500 && outcome.status <= 599);
 }
@@ -42,7 +46,7 @@ export function isRetryable(outcome: AttemptOutcome): boolean {
 /** Decides delivered / retry (with its delay) / dead-letter after attempt number `attempt`. */
 export function decideRetry(outcome: AttemptOutcome, attempt: number, random: () => number, now: number, policy: RetryPolicy = DEFAULT_RETRY): RetryDecision {
   if (outcome.kind === "response" && outcome.status >= 200 && outcome.status <= 299) return { action: "delivered" };
-  const reason = outcome.kind === "response" ? `http_${outcome.status}` : outcome.kind;
+  const reason = outcome.kind === "response" ? `http_${outcome.status}` : outcome.kind === "refused" ? `refused: ${outcome.reason}` : outcome.kind;
   if (!isRetryable(outcome)) return { action: "dead_letter", reason };
   if (attempt >= policy.maxAttempts) return { action: "dead_letter", reason: `max_attempts (${reason})` };
   let delayMs = fullJitterDelay(attempt - 1, random, policy.baseDelayMs, policy.maxDelayMs);

@@ -1,11 +1,13 @@
 import { buildEmailMessage, buildPagerDutyEvent, buildSlackMessage, EmailConfigSchema, PAGERDUTY_EVENTS_URL, PagerDutyConfigSchema, SlackConfigSchema, webhookBody, WebhookConfigSchema, type AlertEvent } from "../../src/channels/index.ts";
 import type { AttemptOutcome } from "../../src/delivery/retry.ts";
 import { checkDestinationUrl } from "../../src/net/webhook-url.ts";
+import { SealedSecretError } from "../../src/webhooks/sealed-secret.ts";
 import { signingSecrets } from "../../src/webhooks/secret-rotation.ts";
 import { webhookHeaders } from "../../src/webhooks/standard-webhooks.ts";
 import type { ChannelRow } from "../db/store.ts";
 import { readConfig } from "../env.ts";
 import { sendMail } from "../mail.ts";
+import { openChannelSecrets } from "../sealing.ts";
 
 const TIMEOUT_MS = 10_000;
 
@@ -19,7 +21,14 @@ export async function sendToChannel(env: Env, channel: ChannelRow, event: AlertE
     case "webhook": {
       const { url } = WebhookConfigSchema.parse(channel.config);
       const body = webhookBody(event);
-      const secrets = signingSecrets(channel.secrets, now);
+      let secrets: string[];
+      try {
+        secrets = signingSecrets(await openChannelSecrets(env, channel), now);
+      } catch (error) {
+        // A secret that will never open is a broken channel, not a reason to retry.
+        if (error instanceof SealedSecretError) return { kind: "refused", reason: error.message };
+        throw error;
+      }
       // A workflow step's own URL has no secret: it gets the id and time, unsigned.
       const headers = secrets.length > 0 ? { ...(await webhookHeaders(secrets, messageId, Math.floor(now / 1000), body)) } : { "webhook-id": messageId, "webhook-timestamp": String(Math.floor(now / 1000)) };
       return post(env, url, body, headers);

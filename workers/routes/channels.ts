@@ -10,6 +10,7 @@ import type { ChannelRow } from "../db/store.ts";
 import { readConfig } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { requireAccess } from "../middleware/auth.ts";
+import { sealChannelSecret } from "../sealing.ts";
 import { idempotency } from "../middleware/idempotency.ts";
 import { pageOf, pageQuery } from "../pagination.ts";
 import { readJson } from "../read-json.ts";
@@ -34,13 +35,16 @@ export const channelRoutes = new Hono<AppEnv>()
     if (!parsed.ok) throw new ApiError("VALIDATION", parsed.reason, { errors: [{ path: "body", message: parsed.reason }] });
     const now = Date.now();
     const secret = parsed.channel.type === "webhook" ? newSecret() : null;
+    const id = randomId("chn");
+    const tenantId = c.var.caller.tenant.id;
     const row: ChannelRow = {
-      id: randomId("chn"),
-      tenantId: c.var.caller.tenant.id,
+      id,
+      tenantId,
       type: parsed.channel.type,
       name: parsed.channel.name,
       config: parsed.channel.config,
-      secrets: secret ? [{ secret, created_at: now, expires_at: null }] : [],
+      // Stored sealed; the caller sees the plain secret once, in this answer.
+      secrets: secret ? [{ secret: await sealChannelSecret(c.env, tenantId, id, secret), created_at: now, expires_at: null }] : [],
       createdAt: now,
     };
     // The signing secret never goes in the audit entry.
@@ -65,7 +69,7 @@ export const channelRoutes = new Hono<AppEnv>()
     const secret = newSecret();
     const now = Date.now();
     await audited(c.env, channel.tenantId, { actor: c.var.caller.actor, action: "channel.rotate_secret", target: `channel:${channel.id}`, data: { grace_s } }, [
-      c.var.store.changes.setChannelSecrets(channel.tenantId, channel.id, rotateSecret(channel.secrets, secret, now, grace_s)),
+      c.var.store.changes.setChannelSecrets(channel.tenantId, channel.id, rotateSecret(channel.secrets, await sealChannelSecret(c.env, channel.tenantId, channel.id, secret), now, grace_s)),
     ]);
     return c.json({ ...channelJson(channel), secret, previous_secrets_expire_at: new Date(now + grace_s * 1000).toISOString() });
   })

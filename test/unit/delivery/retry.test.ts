@@ -24,6 +24,10 @@ describe("retry decisions", () => {
   it("a final status dead-letters at once", () => {
     expect(decideRetry({ kind: "response", status: 400 }, 1, half, NOW, policy)).toEqual({ action: "dead_letter", reason: "http_400" });
   });
+  it("a refused attempt (a channel that cannot send) dead-letters at once with its reason, at any attempt", () => {
+    expect(isRetryable({ kind: "refused", reason: "x" })).toBe(false);
+    for (const attempt of [1, 2, 5]) expect(decideRetry({ kind: "refused", reason: "secret does not open" }, attempt, half, NOW, policy)).toEqual({ action: "dead_letter", reason: "refused: secret does not open" });
+  });
   it("retries with full-jitter exponential backoff, then dead-letters after max attempts", () => {
     const delays: number[] = [];
     for (let attempt = 1; attempt < 5; attempt++) {
