@@ -89,6 +89,23 @@ export interface Tuning {
   memberRateFree: number;
   /** Reset members' calibration when the seasonal model switches a component on or off. */
   resetOnSeasonChange: boolean;
+  /**
+   * Periodic recurrence (a cron spike every few hours, a nightly batch): the onset times of the last
+   * recurRing excursions of the first-level evidence over recurFloor are remembered. At a new onset,
+   * for each remembered onset Δ ago, the chain of earlier onsets at 2Δ, 3Δ, … back is counted (each
+   * within recurTol sampling steps + recurTolFrac·Δ; the chain stops at the first missing multiple).
+   * With c ≥ recurMin earlier onsets in the best chain the excursion is a regular repeat, and its
+   * evidence loses recurGain · ln(1 + c) nats while it lasts, unless its first-level evidence grows
+   * more than recurMargin nats over the highest peak of its chain (then it is news again).
+   * recurFloor 0: off (the default before this change).
+   */
+  recurFloor: number;
+  recurGain: number;
+  recurTol: number;
+  recurTolFrac: number;
+  recurMin: number;
+  recurRing: number;
+  recurMargin: number;
 }
 
 export const DEFAULT_TUNING: Tuning = {
@@ -115,6 +132,13 @@ export const DEFAULT_TUNING: Tuning = {
   memberRateFloor: 3,
   memberRateGain: 2,
   memberRateFree: 0.5,
+  recurFloor: 3,
+  recurGain: 3,
+  recurTol: 1,
+  recurTolFrac: 0.02,
+  recurMin: 3,
+  recurRing: 16,
+  recurMargin: 3,
   discordLength: 4,
   discordLags: 256,
   knn: { dim: 6, k: 4, refs: 64, cal: 256 },
@@ -156,6 +180,12 @@ interface EnsembleState {
   /** Per member: histogram of its past excursion peaks and the running excursion's maximum (absent in older snapshots). */
   memberPeaks?: Record<string, HistState>;
   memberExc?: Record<string, number>;
+  /** Periodic recurrence: onset times of recent excursions (oldest first) and each one's peak first-level evidence. */
+  recurOn?: number[];
+  recurPk?: number[];
+  /** The open excursion's discount (−1: none open) and the highest peak of its chain (absent in older snapshots). */
+  recurDisc?: number;
+  recurPeak?: number;
   inEpisode: boolean;
   quiet: number;
 }
@@ -334,6 +364,9 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
       }
     }
 
+    // Periodic recurrence: an excursion that starts on a regular schedule of earlier ones is a repeat.
+    if (tuning.recurFloor > 0) evidence = recur(state, timestamp, first, evidence, tuning);
+
     // Novelty gate: within the memory of a recent peak, only evidence above it counts.
     const remembered = state.peak;
     const gated = remembered > 0 && evidence <= tuning.gate * remembered + tuning.gateMargin ? Math.min(evidence, tuning.gateFloor) * 0.5 : evidence;
@@ -416,6 +449,55 @@ export function memberRate(state: Pick<EnsembleState, "memberPeaks" | "memberExc
     excs[m] = 0;
   }
   return out;
+}
+
+/** The periodic-recurrence discount of `evidence` (see Tuning.recurFloor) at time `t`; learns the excursion onsets too. */
+export function recur(state: Pick<EnsembleState, "n" | "lastT" | "recurOn" | "recurPk" | "recurDisc" | "recurPeak">, t: number, first: number, evidence: number, tuning: Tuning): number {
+  const open = (state.recurDisc ?? -1) >= 0;
+  if (first < tuning.recurFloor) {
+    if (open) state.recurDisc = -1;
+    return evidence;
+  }
+  const on = (state.recurOn ??= []);
+  const pk = (state.recurPk ??= []);
+  if (!open) {
+    // The sampling step here: the tolerance's unit, and periods under two steps are not considered.
+    const step = state.n > 0 ? Math.max(0, t - state.lastT) : 0;
+    let best = 0;
+    let bestPeak = 0;
+    for (let j = on.length - 1; j >= 0; j--) {
+      const gap = t - on[j]!;
+      if (gap <= 0 || gap < 2 * step) continue;
+      const tol = tuning.recurTol * step + tuning.recurTolFrac * gap;
+      // The chain of onsets at 2·gap, 3·gap, … back (the ring is in time order, so scan down from j).
+      let c = 1;
+      let peak = pk[j]!;
+      let k = j - 1;
+      for (let i = 2; ; i++) {
+        const want = t - i * gap;
+        while (k >= 0 && on[k]! > want + tol) k--;
+        if (k < 0 || Math.abs(on[k]! - want) > tol) break;
+        c++;
+        if (pk[k]! > peak) peak = pk[k]!;
+        k--;
+      }
+      if (c > best) {
+        best = c;
+        bestPeak = peak;
+      }
+    }
+    state.recurDisc = best >= tuning.recurMin ? tuning.recurGain * Math.log1p(best) : 0;
+    state.recurPeak = bestPeak;
+    on.push(t);
+    pk.push(first);
+    if (on.length > tuning.recurRing) {
+      on.shift();
+      pk.shift();
+    }
+  } else if (first > pk[pk.length - 1]!) pk[pk.length - 1] = first;
+  // A repeat much stronger than any in its chain is news again.
+  if (first > (state.recurPeak ?? 0) + tuning.recurMargin) state.recurDisc = 0;
+  return Math.max(0, evidence - state.recurDisc!);
 }
 
 function severityOf(over: boolean, evidence: number, alert: number): Severity {
