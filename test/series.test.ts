@@ -8,6 +8,7 @@ interface SeriesJson {
   last_value: number;
   last_at: string;
   last_anomaly_at: string | null;
+  warming_up: boolean;
   config: Record<string, unknown>;
 }
 type PointJson = { timestamp: string; value: number; score: number | null; expected: { low: number; high: number } | null };
@@ -33,6 +34,23 @@ describe("GET /v1/series", () => {
     expect(a.config).toMatchObject({ sensitivity: "medium", direction: "both" });
     const filtered = await (await call("GET", "/v1/series?metric=mem", { key: t.key })).json<{ data: SeriesJson[] }>();
     expect(filtered.data.map((s) => s.metric)).toEqual(["mem"]);
+  });
+
+  it("says a series is warming up until it has min_points points, and not after", async () => {
+    const t = await newTenant();
+    expect((await call("PUT", "/v1/metrics/queue.depth/config", { key: t.key, body: { min_points: 12 } })).status).toBe(200);
+    const points = steadyPoints("queue.depth", 12);
+    await ingest(t.key, points.slice(0, 11));
+    let series: SeriesJson | undefined;
+    const has = (n: number) => async () => {
+      series = (await (await call("GET", "/v1/series?metric=queue.depth", { key: t.key })).json<{ data: SeriesJson[] }>()).data[0];
+      return series?.points === n;
+    };
+    expect(await flushed(t, "queue.depth", has(11))).toBe(true);
+    expect(series).toMatchObject({ warming_up: true, config: { min_points: 12 } });
+    await ingest(t.key, points.slice(11));
+    expect(await flushed(t, "queue.depth", has(12))).toBe(true);
+    expect(series!.warming_up).toBe(false);
   });
 
   it("rejects a bad metric filter", async () => {

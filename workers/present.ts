@@ -23,6 +23,8 @@ export function seriesJson(s: SeriesRow) {
     last_value: s.lastValue,
     last_at: iso(s.lastAt),
     last_anomaly_at: iso(s.lastAnomalyAt),
+    // Cold start, said out loud: no alert comes before the metric's min_points.
+    warming_up: s.points < (s.config as DetectorConfig).minPoints,
     config: configJson(s.config as DetectorConfig),
   };
 }
