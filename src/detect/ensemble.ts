@@ -27,11 +27,23 @@ export interface Tuning {
   alertLog10: { low: number; medium: number; high: number; adaptive: number };
   /** Decay per point of the novelty gate's memory of the last peak (fraction kept). */
   peakDecay: number;
-  /** How much of the remembered peak a new point's evidence must exceed, and by how much more (−ln p, so 0.5 ≈ 1.6 × rarer). */
+  /**
+   * How much of the remembered peak a new point's evidence must exceed, and by how much more (−ln p, so
+   * 0.5 ≈ 1.6 × rarer). gateMargin was 0.75 before the memory decayed per sampling step (gateGapRate).
+   */
   gate: number;
   gateMargin: number;
   /** Evidence below this never opens the gate memory (−ln p). */
   gateFloor: number;
+  /**
+   * The gate's memory decays per sampling step rather than per point received: the series' typical
+   * step is tracked as a running median of ln(Δt) (moved ±gateGapRate per point), and a point that
+   * arrives round(Δt / typical step) steps after the previous one decays the remembered peak that many
+   * times. A gap, or a sparse night of a metric sampled on change, then forgets as much as the same
+   * time of regular points would. On a regularly sampled series nothing changes. 0: off (decay per
+   * point, the behaviour before this field, with gateMargin 0.75).
+   */
+  gateGapRate: number;
   /** Points an episode stays open after the score drops below the alert level. */
   cooldown: number;
   /** Minimum points kept in the window after a level shift. */
@@ -114,8 +126,9 @@ export const DEFAULT_TUNING: Tuning = {
   alertLog10: { low: 6, medium: 4.5, high: 3.5, adaptive: 4.5 },
   peakDecay: 0.995,
   gate: 1,
-  gateMargin: 0.75,
+  gateMargin: 1,
   gateFloor: 3,
+  gateGapRate: 0.01,
   cooldown: 12,
   shiftKeep: 16,
   shiftAlert: 5,
@@ -174,6 +187,8 @@ interface EnsembleState {
   /** Histogram of the combined evidence: the second-level calibration. */
   evHist: HistState;
   peak: number;
+  /** ln of the typical sampling step (ms), a running median (absent: not yet seen, or gateGapRate off). */
+  gapLog?: number;
   /** Histogram of past evidence peaks (one per excursion over rateFloor) and the running excursion's maximum (0: none open). */
   peakHist?: HistState;
   excursion?: number;
@@ -367,6 +382,17 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
     // Periodic recurrence: an excursion that starts on a regular schedule of earlier ones is a repeat.
     if (tuning.recurFloor > 0) evidence = recur(state, timestamp, first, evidence, tuning);
 
+    // The gate's memory forgets by sampling steps elapsed, so a gap in the data counts as time passed.
+    if (tuning.gateGapRate > 0 && state.n > 0 && timestamp > state.lastT) {
+      const l = Math.log(timestamp - state.lastT);
+      const typ = state.gapLog ?? l;
+      const steps = Math.round(Math.exp(l - typ));
+      if (steps > 1 && state.peak > 0) {
+        state.peak *= tuning.peakDecay ** (steps - 1);
+        if (state.peak < tuning.gateFloor) state.peak = 0;
+      }
+      state.gapLog = typ + (l > typ ? tuning.gateGapRate : l < typ ? -tuning.gateGapRate : 0);
+    }
     // Novelty gate: within the memory of a recent peak, only evidence above it counts.
     const remembered = state.peak;
     const gated = remembered > 0 && evidence <= tuning.gate * remembered + tuning.gateMargin ? Math.min(evidence, tuning.gateFloor) * 0.5 : evidence;
