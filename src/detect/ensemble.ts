@@ -46,6 +46,18 @@ export interface Tuning {
   gateGapRate: number;
   /** Points an episode stays open after the score drops below the alert level. */
   cooldown: number;
+  /**
+   * Episode hold: a point that passes the novelty gate with evidence of at least episodeFloor (−ln p)
+   * opens an episode, and for the next episodeHold sampling steps (counted as the gate's memory
+   * counts them; points when gateGapRate is 0) no other point passes the gate (they score as gated points do), however high their
+   * evidence climbs: a burst whose evidence climbs over several points is one event, not one per new
+   * high. One exception: when the opening point stayed under the alert level of the configured
+   * sensitivity, a later point that reaches it still passes, so the hold never withholds an episode's
+   * first alert. The gate's memory still learns every point. episodeFloor 0: off (the behaviour
+   * before this field); default 5.5 nats, 48 steps.
+   */
+  episodeFloor: number;
+  episodeHold: number;
   /** Minimum points kept in the window after a level shift. */
   shiftKeep: number;
   /**
@@ -75,6 +87,14 @@ export interface Tuning {
   /** Subsequence length of the discord member, and how far back (points) it looks for a match. */
   discordLength: number;
   discordLags: number;
+  /**
+   * The discord member's evidence does not count while the window holds fewer than this many values,
+   * as right after a level shift truncates it: a nearest neighbour among a dozen earlier stretches,
+   * straddling the shift itself, is no evidence that a shape is new. It is still computed and learnt
+   * (tail, histogram, excursion rate), so its calibration is unchanged. 0: off (the behaviour before
+   * this field); default 32.
+   */
+  discordMinWindow: number;
   /** KNN conformal member: lagged vector length, neighbours, reference vectors (from the window), calibration set size. */
   knn: KnnParams;
   /** Isolation Forest + LOF shared lagged model: vector length, trees, sample size, refit period (points), LOF references (a prefix of the sample). A restored series keeps the values it was created with. */
@@ -130,6 +150,8 @@ export const DEFAULT_TUNING: Tuning = {
   gateFloor: 3,
   gateGapRate: 0.01,
   cooldown: 12,
+  episodeFloor: 5.5,
+  episodeHold: 48,
   shiftKeep: 16,
   shiftAlert: 5,
   maxEvidence: 26,
@@ -154,6 +176,7 @@ export const DEFAULT_TUNING: Tuning = {
   recurMargin: 3,
   discordLength: 4,
   discordLags: 256,
+  discordMinWindow: 32,
   knn: { dim: 6, k: 4, refs: 64, cal: 256 },
   lagged: DEFAULT_LAGGED,
   novelMin: 10,
@@ -201,6 +224,9 @@ interface EnsembleState {
   /** The open excursion's discount (−1: none open) and the highest peak of its chain (absent in older snapshots). */
   recurDisc?: number;
   recurPeak?: number;
+  /** Sampling steps since a point passed the gate with evidence ≥ episodeFloor, and that point's evidence (absent: none within episodeHold). */
+  epiAge?: number;
+  epiOpen?: number;
   inEpisode: boolean;
   quiet: number;
 }
@@ -338,6 +364,8 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         if (tuning.memberRateMemory > 0) s = memberRate(state, m, s, tuning);
         learnTail(tail, lu);
         if (tuning.histMemory > 0) learnHist(hist, r.surprise, tuning.histMemory);
+        // A discord searched among a handful of stretches (the window just truncated) is not evidence.
+        if (m === "discord" && tuning.discordMinWindow > 0 && windowSize(win) < tuning.discordMinWindow) s = 0;
       }
       if (weights[m] > 0) {
         wsum += weights[m] * s;
@@ -383,10 +411,12 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
     if (tuning.recurFloor > 0) evidence = recur(state, timestamp, first, evidence, tuning);
 
     // The gate's memory forgets by sampling steps elapsed, so a gap in the data counts as time passed.
+    let elapsed = 1;
     if (tuning.gateGapRate > 0 && state.n > 0 && timestamp > state.lastT) {
       const l = Math.log(timestamp - state.lastT);
       const typ = state.gapLog ?? l;
       const steps = Math.round(Math.exp(l - typ));
+      elapsed = Math.max(1, steps);
       if (steps > 1 && state.peak > 0) {
         state.peak *= tuning.peakDecay ** (steps - 1);
         if (state.peak < tuning.gateFloor) state.peak = 0;
@@ -395,7 +425,23 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
     }
     // Novelty gate: within the memory of a recent peak, only evidence above it counts.
     const remembered = state.peak;
-    const gated = remembered > 0 && evidence <= tuning.gate * remembered + tuning.gateMargin ? Math.min(evidence, tuning.gateFloor) * 0.5 : evidence;
+    let passes = !(remembered > 0 && evidence <= tuning.gate * remembered + tuning.gateMargin);
+    // Episode hold: within episodeHold steps of a point that passed at episodeFloor or more, nothing
+    // else passes, unless it is the episode's first point at the alert level.
+    if (tuning.episodeFloor > 0) {
+      const age = state.epiAge === undefined ? undefined : state.epiAge + elapsed;
+      const open = state.epiOpen ?? 0;
+      if (passes && age !== undefined && age <= tuning.episodeHold && !(evidence >= alertEvidence && open < alertEvidence)) passes = false;
+      if (passes && evidence >= tuning.episodeFloor) {
+        state.epiAge = 0;
+        state.epiOpen = evidence;
+      } else if (age !== undefined && age < tuning.episodeHold) state.epiAge = age;
+      else {
+        delete state.epiAge;
+        delete state.epiOpen;
+      }
+    }
+    const gated = passes ? evidence : Math.min(evidence, tuning.gateFloor) * 0.5;
     state.peak = Math.max(state.peak * tuning.peakDecay, evidence >= tuning.gateFloor ? evidence : 0);
     if (state.peak < tuning.gateFloor) state.peak = 0;
 
