@@ -12,6 +12,8 @@ export interface TailState {
   excess: number;
   /** Running scale of U for the quantile step size. */
   spread: number;
+  /** Excesses over q learnt so far (absent in older snapshots: taken as 10 % of n). */
+  k?: number;
 }
 
 const TAIL = 0.1;
@@ -19,15 +21,34 @@ const TAIL = 0.1;
 export const MIN_OBSERVATIONS = 64;
 
 export function createTail(): TailState {
-  return { n: 0, q: 0, excess: 0, spread: 0 };
+  return { n: 0, q: 0, excess: 0, spread: 0, k: 0 };
 }
 
-/** −ln P(U ≥ u) under the current tail model (0 for ordinary values). Pure: does not learn. */
-export function tailSurprisal(st: TailState, u: number, minExcess: number): number {
+/**
+ * A prior on the tail's mean excess for young series, for a posterior predictive tail: k0
+ * pseudo-excesses of mean me0. The exponential rate of the excesses gets a Gamma posterior
+ * (shape k0' + k, rate k0'·me0 + k·excess) after the k excesses the series has shown, and
+ * P(U − q > y) is the Lomax predictive (1 + y/rate)^−shape: heavier than the plug-in exponential
+ * while few excesses have been seen. The prior's weight k0' = k0·(1 − k/fadeK) fades with the
+ * series' own excesses (not with a clock) and is gone after fadeK of them.
+ */
+export interface TailPrior {
+  k0: number;
+  me0: number;
+  fadeK: number;
+}
+
+/** −ln P(U ≥ u) under the current tail model (0 for ordinary values). Pure: does not learn. With `prior`, the posterior predictive tail. */
+export function tailSurprisal(st: TailState, u: number, minExcess: number, prior?: TailPrior): number {
   if (st.n < MIN_OBSERVATIONS) return 0;
   const me = Math.max(st.excess, minExcess, 1e-12);
   // Below the 90th percentile: a linear ramp up to −ln 0.1 (these values are never alerts).
   if (u <= st.q) return u > 0 ? (Math.log(1 / TAIL) * u) / Math.max(st.q, 1e-12) : 0;
+  const k = st.k ?? st.n * TAIL;
+  if (prior && prior.k0 > 0 && k < prior.fadeK) {
+    const k0 = prior.k0 * (1 - k / prior.fadeK);
+    return Math.log(1 / TAIL) + (k0 + k) * Math.log1p((u - st.q) / (k0 * prior.me0 + k * me));
+  }
   return Math.log(1 / TAIL) + (u - st.q) / me;
 }
 
@@ -47,6 +68,7 @@ export function learnTail(st: TailState, u: number, rate = 0.002): void {
   st.q += u > st.q ? (1 - TAIL) * step : -TAIL * step;
   if (st.q < 0) st.q = 0;
   if (u > st.q) {
+    st.k = (st.k ?? st.n * TAIL) + 1;
     const capped = Math.min(u - st.q, 10 * Math.max(st.excess, st.spread));
     st.excess += (capped - st.excess) * r * 5;
   }

@@ -1,5 +1,5 @@
 import { createChangepoint, updateChangepoint, type ChangepointState } from "./changepoint.ts";
-import { createHist, createTail, histCount, histSurprisal, learnHist, learnTail, MIN_OBSERVATIONS, tailSurprisal, type HistState, type TailState } from "./calibrate.ts";
+import { createHist, createTail, histCount, histSurprisal, learnHist, learnTail, MIN_OBSERVATIONS, tailSurprisal, type HistState, type TailPrior, type TailState } from "./calibrate.ts";
 import { discord } from "./discord.ts";
 import { generalizedEsd } from "./esd.ts";
 import { iqrFences } from "./iqr.ts";
@@ -138,6 +138,30 @@ export interface Tuning {
   recurMin: number;
   recurRing: number;
   recurMargin: number;
+  /**
+   * Honest young calibration, at the decision only. A young member's tail is estimated from few
+   * excesses and tends to be too light (on NAB the mean excess grows about 1.5× past the first
+   * thousand points). Each member's evidence is therefore also computed under the posterior
+   * predictive of its tail (see TailPrior: up to k0 pseudo-excesses of mean excess me0 on the
+   * log scale, faded out over the member's first fadeK excesses). The score is the evidence scaled
+   * by (combined predictive evidence / combined plug-in evidence), at most 1. Every piece of state
+   * (histograms, excursion rates, the novelty gate) still learns the plug-in evidence, so the
+   * detector's memory is unchanged, and a mature series scores exactly as without it. k0 0: off.
+   * The prior's mean excess is conservative (0.7; a mature NAB member's is about 0.3): until a member
+   * has shown its own bursts, a new metric's first moderate excursions do not page (tailPriorZ keeps the
+   * gross ones). Introduced with me0 0.3 (exp-prior); 0.7 with tailPriorZ 2 on the round-3 base.
+   */
+  tailPrior: TailPrior;
+  /**
+   * A gross deviation is news whatever the young tails say: the young-calibration shrink never takes the
+   * evidence below the Gaussian bound z² / (2·tailPriorZ²) (the cold-start bound's form, with the noise
+   * taken twice as large as measured: z 8 keeps up to 8 nats, z 12 up to 18). z is the point's robust z in
+   * the window or, with tailPriorZDev, the smaller of that and its deviation from the seasonal
+   * expectation (in the seasonal model's scale): a move is gross only if both the recent window and the
+   * seasonal model say so, not just because the last stretch was unusually flat. 0: off (tailPrior alone).
+   */
+  tailPriorZ: number;
+  tailPriorZDev: boolean;
 }
 
 export const DEFAULT_TUNING: Tuning = {
@@ -185,6 +209,9 @@ export const DEFAULT_TUNING: Tuning = {
   memberKnee: 30,
   evMemory: 3000,
   evBonus: 4,
+  tailPrior: { k0: 40, me0: 0.7, fadeK: 150 },
+  tailPriorZ: 2,
+  tailPriorZDev: true,
 };
 
 export const DEFAULT_WINDOW = 1024;
@@ -339,6 +366,10 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
 
     let wsum = 0;
     let smax = 0;
+    // The same combination under the members' predictive tails (tailPrior).
+    const usePrior = tuning.tailPrior.k0 > 0;
+    let wsumP = 0;
+    let smaxP = 0;
     // Weight of the members that see a magnitude this series has never shown.
     let novel = 0;
     const algorithms: MemberScore[] = [];
@@ -346,26 +377,42 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
       const r = results[m];
       const tail = state.tails[m]!;
       let s = 0;
+      let sp = 0;
       if (r) {
         const hist = state.hists[m]!;
         // The tail is modelled on ln(1 + u): a Pareto tail, honest about heavy-tailed metrics.
         const lu = tuning.logTail ? Math.log1p(r.surprise) : r.surprise;
         const hs = tuning.histMemory > 0 ? histSurprisal(hist, r.surprise, tuning.histSlack) : Infinity;
-        s = belowFloor || !dirOk(r.sign) ? 0 : Math.min(tailSurprisal(tail, lu, tuning.logTail ? 0.01 : 0.05), hs);
+        const minExcess = tuning.logTail ? 0.01 : 0.05;
+        const scored = !belowFloor && dirOk(r.sign);
+        s = scored ? Math.min(tailSurprisal(tail, lu, minExcess), hs) : 0;
+        if (usePrior) sp = scored ? Math.min(tailSurprisal(tail, lu, minExcess, tuning.tailPrior), hs) : 0;
         // Novel: over twice any surprise this member has seen (within the histogram's memory).
         if (s >= tuning.novelMin && histSurprisal(hist, r.surprise, 1) === Infinity) novel += weights[m];
         // Soft ceiling per member: past it, more surprise adds little, so no single member drowns the rest.
         if (s > tuning.memberKnee) s = tuning.memberKnee + Math.log1p(s - tuning.memberKnee);
+        if (sp > tuning.memberKnee) sp = tuning.memberKnee + Math.log1p(sp - tuning.memberKnee);
         // Changepoint alert: the confirmed shift is scored by its size too (learning stays on the CUSUM's own surprise).
         if (m === "changepoint" && cp.shift && tuning.shiftAlert > 0 && rz && !belowFloor && dirOk(cp.sign)) {
           const sz = shiftSize(win, Math.max(tuning.shiftKeep, cp.run), rz.scale) * tuning.shiftAlert;
-          s = Math.max(s, Math.min(tailSurprisal(tail, tuning.logTail ? Math.log1p(sz) : sz, tuning.logTail ? 0.01 : 0.05), histSurprisal(hist, sz, tuning.histSlack)));
+          const lz = tuning.logTail ? Math.log1p(sz) : sz;
+          const hz = histSurprisal(hist, sz, tuning.histSlack);
+          s = Math.max(s, Math.min(tailSurprisal(tail, lz, minExcess), hz));
+          if (usePrior) sp = Math.max(sp, Math.min(tailSurprisal(tail, lz, minExcess, tuning.tailPrior), hz));
         }
-        if (tuning.memberRateMemory > 0) s = memberRate(state, m, s, tuning);
+        if (tuning.memberRateMemory > 0) {
+          const before = s;
+          s = memberRate(state, m, s, tuning);
+          // The predictive evidence takes the same excursion-rate discount (learnt once, on the plug-in evidence).
+          sp = Math.max(0, sp - (before - s));
+        }
         learnTail(tail, lu);
         if (tuning.histMemory > 0) learnHist(hist, r.surprise, tuning.histMemory);
         // A discord searched among a handful of stretches (the window just truncated) is not evidence.
-        if (m === "discord" && tuning.discordMinWindow > 0 && windowSize(win) < tuning.discordMinWindow) s = 0;
+        if (m === "discord" && tuning.discordMinWindow > 0 && windowSize(win) < tuning.discordMinWindow) {
+          s = 0;
+          sp = 0;
+        }
       }
       if (weights[m] > 0) {
         wsum += weights[m] * s;
@@ -373,6 +420,11 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         // weight, or one that feedback has demoted, cannot carry the evidence on its own.
         const sw = s * Math.min(1, weights[m]);
         if (sw > smax) smax = sw;
+        if (usePrior) {
+          wsumP += weights[m] * sp;
+          const swp = sp * Math.min(1, weights[m]);
+          if (swp > smaxP) smaxP = swp;
+        }
       }
       algorithms.push({ name: m, score: 1 - Math.exp(-s), flagged: s >= alertEvidence, weight: weights[m] / totalWeight });
     }
@@ -441,9 +493,23 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         delete state.epiOpen;
       }
     }
-    const gated = passes ? evidence : Math.min(evidence, tuning.gateFloor) * 0.5;
+    let gated = passes ? evidence : Math.min(evidence, tuning.gateFloor) * 0.5;
     state.peak = Math.max(state.peak * tuning.peakDecay, evidence >= tuning.gateFloor ? evidence : 0);
     if (state.peak < tuning.gateFloor) state.peak = 0;
+    // Young calibration: the decision takes the predictive tails' share of the evidence (state is not affected).
+    let shrink = 1;
+    let zFloor = 0;
+    if (usePrior && combined > 0) {
+      shrink = Math.min(1, ((1 - tuning.maxBlend) * (wsumP / totalWeight) + tuning.maxBlend * smaxP) / combined);
+      // ...but never below the Gaussian bound of a gross deviation (tailPriorZ).
+      if (tuning.tailPriorZ > 0 && rz && !belowFloor && dirOk(rz.sign)) {
+        const dz = Math.abs((value - se.expected) / se.scale);
+        const z = tuning.tailPriorZDev && Number.isFinite(dz) ? Math.min(rz.surprise, dz) : rz.surprise;
+        zFloor = (z * z) / (2 * tuning.tailPriorZ * tuning.tailPriorZ);
+      }
+    }
+    const young = (e: number) => (shrink < 1 ? Math.max(e * shrink, Math.min(e, zFloor)) : e);
+    gated = young(gated);
 
     const score = 1 - Math.exp(-gated);
     const warmingUp = state.n < config.minPoints;
@@ -488,8 +554,8 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         seasonal: se.seasonal,
         scale: se.scale,
         robustZ: rz ? (d - rz.center) / rz.scale : 0,
-        evidence,
-        pointScore: 1 - Math.exp(-evidence),
+        evidence: young(evidence),
+        pointScore: 1 - Math.exp(-young(evidence)),
         levelShift: cp.shift ? { direction: cp.sign > 0 ? "up" : "down", onsetPointsAgo: cp.run } : null,
         belowFloor,
       },

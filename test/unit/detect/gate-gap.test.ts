@@ -4,7 +4,10 @@ import { DEFAULT_DETECTOR_CONFIG, type Verdict } from "../../../src/detect/index
 import { FIVE_MIN, gaussian, makeSeries, T0 } from "./helpers.ts";
 
 /** The novelty gate's memory decays per sampling step, not per point received (Tuning.gateGapRate). */
-const OFF: Tuning = { ...DEFAULT_TUNING, gateGapRate: 0 };
+// The young-series calibration (tailPrior, tail-prior.test.ts) is off on both sides: it scales the gated
+// score, and these tests read "passed the gate" as score = 1 − e^(−evidence).
+const ON: Tuning = { ...DEFAULT_TUNING, tailPrior: { ...DEFAULT_TUNING.tailPrior, k0: 0 } };
+const OFF: Tuning = { ...ON, gateGapRate: 0 };
 const run = (t: number[], x: number[], tuning: Tuning): Verdict[] => {
   const d = createEnsemble(DEFAULT_DETECTOR_CONFIG, null, tuning);
   return x.map((v, i) => d.update(t[i]!, v));
@@ -34,14 +37,14 @@ function spikes(after: number, gapDays: number) {
 describe("gate memory by sampling steps", () => {
   it("changes nothing on a regularly sampled series", () => {
     const s = makeSeries(4000, (i, n) => 10 + n + (i % 397 === 0 ? 9 : 0) + (i > 2500 ? 4 : 0));
-    const on = run(s.t, s.x, DEFAULT_TUNING);
+    const on = run(s.t, s.x, ON);
     const off = run(s.t, s.x, OFF);
     for (let i = 0; i < s.x.length; i++) expect(on[i]!.score).toBe(off[i]!.score);
   });
 
   it("gates a smaller spike soon after a large one, with or without the change", () => {
     const s = spikes(40, 0);
-    const on = run(s.t, s.x, DEFAULT_TUNING);
+    const on = run(s.t, s.x, ON);
     const off = run(s.t, s.x, OFF);
     expect(evidence(on[s.second]!)).toBeGreaterThan(4);
     expect(passed(on[s.second]!)).toBe(false);
@@ -50,7 +53,7 @@ describe("gate memory by sampling steps", () => {
 
   it("forgets the large spike across two days without data", () => {
     const s = spikes(40, 2);
-    const on = run(s.t, s.x, DEFAULT_TUNING);
+    const on = run(s.t, s.x, ON);
     const off = run(s.t, s.x, OFF);
     // Before the gap both score the same.
     for (let i = 0; i < s.second - 5; i++) expect(on[i]!.score).toBe(off[i]!.score);
@@ -71,7 +74,7 @@ describe("gate memory by sampling steps", () => {
       x.push(10 + g() + (i === 1500 ? 60 : i === 1700 ? 12 : 0));
       time += i >= 1500 && i < 1700 ? 6 * FIVE_MIN : FIVE_MIN;
     }
-    const on = run(t, x, DEFAULT_TUNING);
+    const on = run(t, x, ON);
     const off = run(t, x, OFF);
     // 200 points at 0.995 each keep 37 % of the peak; 1200 steps keep 0.25 %.
     expect(evidence(on[1700]!)).toBeGreaterThan(4);

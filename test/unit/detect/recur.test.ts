@@ -89,12 +89,14 @@ const run = (t: number[], x: number[], tuning: Tuning): Verdict[] => {
   return x.map((v, i) => d.update(t[i]!, v));
 };
 const evidence = (v: Verdict) => v.breakdown?.evidence ?? 0;
-const OFF: Tuning = { ...DEFAULT_TUNING, recurFloor: 0 };
+// The young-series calibration (tailPrior, tail-prior.test.ts) is off on both sides, so the test isolates the recurrence.
+const ON: Tuning = { ...DEFAULT_TUNING, tailPrior: { ...DEFAULT_TUNING.tailPrior, k0: 0 } };
+const OFF: Tuning = { ...ON, recurFloor: 0 };
 
 describe("periodic recurrence in the ensemble", () => {
   // A flat metric with the same double spike (a job and its retry) every 100 points (8 h 20 min).
   const cron = makeSeries(3000, (i) => (i % 100 === 0 || i % 100 === 6 ? 20 : 0));
-  const on = run(cron.t, cron.x, DEFAULT_TUNING);
+  const on = run(cron.t, cron.x, ON);
   const off = run(cron.t, cron.x, OFF);
 
   it("scores the first repeats as before and the later ones far lower", () => {
@@ -116,7 +118,7 @@ describe("periodic recurrence in the ensemble", () => {
       p += gap;
     }
     const irregular = makeSeries(3000, (i) => (at.has(i) ? 20 : 0));
-    const a = run(irregular.t, irregular.x, DEFAULT_TUNING);
+    const a = run(irregular.t, irregular.x, ON);
     const b = run(irregular.t, irregular.x, OFF);
     for (let i = 0; i < 3000; i++) expect(a[i]!.score).toBe(b[i]!.score);
   });
