@@ -95,6 +95,16 @@ export interface Tuning {
    * this field); default 32.
    */
   discordMinWindow: number;
+  /**
+   * Corroboration: when the member holding the maximum evidence is not the changepoint member and no
+   * other member reaches loneEvidence nats (weighted as in the max), the point's score is scaled by
+   * loneFactor at the decision. The gate's memory, the episode hold and every calibration still see
+   * the unscaled evidence, so the rest of that excursion is judged as before. The changepoint member
+   * is exempt: its shift alert is by design a single member's view. loneEvidence 0: off (the
+   * behaviour before this field); default 1.75 nats, factor 0.6.
+   */
+  loneEvidence: number;
+  loneFactor: number;
   /** KNN conformal member: lagged vector length, neighbours, reference vectors (from the window), calibration set size. */
   knn: KnnParams;
   /** Isolation Forest + LOF shared lagged model: vector length, trees, sample size, refit period (points), LOF references (a prefix of the sample). A restored series keeps the values it was created with. */
@@ -201,6 +211,8 @@ export const DEFAULT_TUNING: Tuning = {
   discordLength: 4,
   discordLags: 256,
   discordMinWindow: 32,
+  loneEvidence: 1.75,
+  loneFactor: 0.6,
   knn: { dim: 6, k: 4, refs: 64, cal: 256 },
   lagged: DEFAULT_LAGGED,
   novelMin: 10,
@@ -373,6 +385,10 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
     // Weight of the members that see a magnitude this series has never shown.
     let novel = 0;
     const algorithms: MemberScore[] = [];
+    // The strongest and second-strongest weighted member evidence (corroboration).
+    let top1 = 0;
+    let top2 = 0;
+    let topM: MemberName | null = null;
     for (const m of MEMBER_NAMES) {
       const r = results[m];
       const tail = state.tails[m]!;
@@ -420,6 +436,11 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         // weight, or one that feedback has demoted, cannot carry the evidence on its own.
         const sw = s * Math.min(1, weights[m]);
         if (sw > smax) smax = sw;
+        if (sw > top1) {
+          top2 = top1;
+          top1 = sw;
+          topM = m;
+        } else if (sw > top2) top2 = sw;
         if (usePrior) {
           wsumP += weights[m] * sp;
           const swp = sp * Math.min(1, weights[m]);
@@ -508,7 +529,9 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         zFloor = (z * z) / (2 * tuning.tailPriorZ * tuning.tailPriorZ);
       }
     }
-    const young = (e: number) => (shrink < 1 ? Math.max(e * shrink, Math.min(e, zFloor)) : e);
+    // Uncorroborated: one member (not the changepoint alert) sees it and no other reaches loneEvidence.
+    const lone = tuning.loneEvidence > 0 && topM !== null && topM !== "changepoint" && top2 < tuning.loneEvidence ? tuning.loneFactor : 1;
+    const young = (e: number) => (shrink < 1 ? Math.max(e * shrink, Math.min(e, zFloor)) : e) * lone;
     gated = young(gated);
 
     const score = 1 - Math.exp(-gated);
