@@ -105,6 +105,16 @@ export interface Tuning {
    */
   loneEvidence: number;
   loneFactor: number;
+  /**
+   * Slow shifts: a confirmed level shift whose CUSUM run (points since its onset) is at least
+   * slowShiftRun, on a point where the changepoint member holds the largest evidence, is scored
+   * × slowShiftFactor at the decision. A level that took that long to confirm drifted there; its
+   * confirmation is still reported, but it is not a sudden step. The gate, the episode hold and the
+   * calibration see the unscaled evidence. slowShiftRun 0: off (the behaviour before this field);
+   * default 24 points, factor 0.7.
+   */
+  slowShiftRun: number;
+  slowShiftFactor: number;
   /** KNN conformal member: lagged vector length, neighbours, reference vectors (from the window), calibration set size. */
   knn: KnnParams;
   /** Isolation Forest + LOF shared lagged model: vector length, trees, sample size, refit period (points), LOF references (a prefix of the sample). A restored series keeps the values it was created with. */
@@ -213,6 +223,8 @@ export const DEFAULT_TUNING: Tuning = {
   discordMinWindow: 32,
   loneEvidence: 1.75,
   loneFactor: 0.6,
+  slowShiftRun: 24,
+  slowShiftFactor: 0.7,
   knn: { dim: 6, k: 4, refs: 64, cal: 256 },
   lagged: DEFAULT_LAGGED,
   novelMin: 10,
@@ -531,7 +543,9 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
     }
     // Uncorroborated: one member (not the changepoint alert) sees it and no other reaches loneEvidence.
     const lone = tuning.loneEvidence > 0 && topM !== null && topM !== "changepoint" && top2 < tuning.loneEvidence ? tuning.loneFactor : 1;
-    const young = (e: number) => (shrink < 1 ? Math.max(e * shrink, Math.min(e, zFloor)) : e) * lone;
+    // A slow shift: the changepoint alert carries a level that took slowShiftRun points or more to confirm.
+    const slow = tuning.slowShiftRun > 0 && cp.shift && topM === "changepoint" && cp.run >= tuning.slowShiftRun ? tuning.slowShiftFactor : 1;
+    const young = (e: number) => (shrink < 1 ? Math.max(e * shrink, Math.min(e, zFloor)) : e) * lone * slow;
     gated = young(gated);
 
     const score = 1 - Math.exp(-gated);
