@@ -95,6 +95,26 @@ export interface Tuning {
    * this field); default 32.
    */
   discordMinWindow: number;
+  /**
+   * Corroboration: when the member holding the maximum evidence is not the changepoint member and no
+   * other member reaches loneEvidence nats (weighted as in the max), the point's score is scaled by
+   * loneFactor at the decision. The gate's memory, the episode hold and every calibration still see
+   * the unscaled evidence, so the rest of that excursion is judged as before. The changepoint member
+   * is exempt: its shift alert is by design a single member's view. loneEvidence 0: off (the
+   * behaviour before this field); default 1.75 nats, factor 0.6.
+   */
+  loneEvidence: number;
+  loneFactor: number;
+  /**
+   * Slow shifts: a confirmed level shift whose CUSUM run (points since its onset) is at least
+   * slowShiftRun, on a point where the changepoint member holds the largest evidence, is scored
+   * × slowShiftFactor at the decision. A level that took that long to confirm drifted there; its
+   * confirmation is still reported, but it is not a sudden step. The gate, the episode hold and the
+   * calibration see the unscaled evidence. slowShiftRun 0: off (the behaviour before this field);
+   * default 24 points, factor 0.7.
+   */
+  slowShiftRun: number;
+  slowShiftFactor: number;
   /** KNN conformal member: lagged vector length, neighbours, reference vectors (from the window), calibration set size. */
   knn: KnnParams;
   /** Isolation Forest + LOF shared lagged model: vector length, trees, sample size, refit period (points), LOF references (a prefix of the sample). A restored series keeps the values it was created with. */
@@ -201,6 +221,10 @@ export const DEFAULT_TUNING: Tuning = {
   discordLength: 4,
   discordLags: 256,
   discordMinWindow: 32,
+  loneEvidence: 1.75,
+  loneFactor: 0.6,
+  slowShiftRun: 24,
+  slowShiftFactor: 0.7,
   knn: { dim: 6, k: 4, refs: 64, cal: 256 },
   lagged: DEFAULT_LAGGED,
   novelMin: 10,
@@ -373,6 +397,10 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
     // Weight of the members that see a magnitude this series has never shown.
     let novel = 0;
     const algorithms: MemberScore[] = [];
+    // The strongest and second-strongest weighted member evidence (corroboration).
+    let top1 = 0;
+    let top2 = 0;
+    let topM: MemberName | null = null;
     for (const m of MEMBER_NAMES) {
       const r = results[m];
       const tail = state.tails[m]!;
@@ -420,6 +448,11 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         // weight, or one that feedback has demoted, cannot carry the evidence on its own.
         const sw = s * Math.min(1, weights[m]);
         if (sw > smax) smax = sw;
+        if (sw > top1) {
+          top2 = top1;
+          top1 = sw;
+          topM = m;
+        } else if (sw > top2) top2 = sw;
         if (usePrior) {
           wsumP += weights[m] * sp;
           const swp = sp * Math.min(1, weights[m]);
@@ -508,7 +541,11 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         zFloor = (z * z) / (2 * tuning.tailPriorZ * tuning.tailPriorZ);
       }
     }
-    const young = (e: number) => (shrink < 1 ? Math.max(e * shrink, Math.min(e, zFloor)) : e);
+    // Uncorroborated: one member (not the changepoint alert) sees it and no other reaches loneEvidence.
+    const lone = tuning.loneEvidence > 0 && topM !== null && topM !== "changepoint" && top2 < tuning.loneEvidence ? tuning.loneFactor : 1;
+    // A slow shift: the changepoint alert carries a level that took slowShiftRun points or more to confirm.
+    const slow = tuning.slowShiftRun > 0 && cp.shift && topM === "changepoint" && cp.run >= tuning.slowShiftRun ? tuning.slowShiftFactor : 1;
+    const young = (e: number) => (shrink < 1 ? Math.max(e * shrink, Math.min(e, zFloor)) : e) * lone * slow;
     gated = young(gated);
 
     const score = 1 - Math.exp(-gated);

@@ -89,8 +89,9 @@ const run = (t: number[], x: number[], tuning: Tuning): Verdict[] => {
   return x.map((v, i) => d.update(t[i]!, v));
 };
 const evidence = (v: Verdict) => v.breakdown?.evidence ?? 0;
-// The young-series calibration (tailPrior, tail-prior.test.ts) is off on both sides, so the test isolates the recurrence.
-const ON: Tuning = { ...DEFAULT_TUNING, tailPrior: { ...DEFAULT_TUNING.tailPrior, k0: 0 } };
+// The young-series calibration (tailPrior, tail-prior.test.ts) and the corroboration factor (loneEvidence,
+// lone.test.ts) are off on both sides, so the test isolates the recurrence.
+const ON: Tuning = { ...DEFAULT_TUNING, tailPrior: { ...DEFAULT_TUNING.tailPrior, k0: 0 }, loneEvidence: 0 };
 const OFF: Tuning = { ...ON, recurFloor: 0 };
 
 describe("periodic recurrence in the ensemble", () => {
@@ -125,9 +126,9 @@ describe("periodic recurrence in the ensemble", () => {
 
   it("keeps scores in [0, 1], and its state survives a JSON snapshot", () => {
     expect(on.every((v) => v.score >= 0 && v.score <= 1)).toBe(true);
-    const a = createEnsemble(DEFAULT_DETECTOR_CONFIG, null, DEFAULT_TUNING);
+    const a = createEnsemble(DEFAULT_DETECTOR_CONFIG, null, ON);
     for (let i = 0; i < 1650; i++) a.update(cron.t[i]!, cron.x[i]!);
-    const b = createEnsemble(DEFAULT_DETECTOR_CONFIG, JSON.parse(JSON.stringify(a.snapshot())), DEFAULT_TUNING);
+    const b = createEnsemble(DEFAULT_DETECTOR_CONFIG, JSON.parse(JSON.stringify(a.snapshot())), ON);
     for (let i = 1650; i < 3000; i++) expect(b.update(cron.t[i]!, cron.x[i]!).score).toBe(on[i]!.score);
   });
 });
