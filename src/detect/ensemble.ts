@@ -8,7 +8,7 @@ import { createLagged, DEFAULT_LAGGED, LaggedModels, type LaggedParams, type Lag
 import { MEMBER_NAMES, type MemberName, type MemberResult } from "./member.ts";
 import { robustZ } from "./robust-z.ts";
 import { createSeasonal, shiftSeasonalLevel, updateSeasonal, type SeasonalState } from "./seasonal.ts";
-import { createWindow, pushWindow, shiftSize, truncateWindow, windowSize, type WindowState } from "./window.ts";
+import { createWindow, pushWindow, shiftLevels, shiftSize, truncateWindow, windowSize, type WindowState } from "./window.ts";
 import type { Detector, DetectorConfig, DetectorSnapshot, MemberScore, Severity, Verdict } from "./index.ts";
 
 /**
@@ -67,6 +67,18 @@ export interface Tuning {
    * is then the alert, before the window forgets the old level. 0: off.
    */
   shiftAlert: number;
+  /**
+   * The end of a temporary excursion is not news: a confirmed shift in the opposite direction to the last
+   * confirmed shift, between shiftReturnMinAge and shiftReturnAge points after it, whose post-shift median
+   * lies within shiftReturnTol × (the excursion's level − the level before it) of the level before it, is
+   * not scored by its size (shiftAlert); its CUSUM surprise still counts. The excursion's level is the median
+   * of the values since the last shift (the window's older part). A return sooner than shiftReturnMinAge
+   * points is the end of a short burst, which is left alone (its start may never have been reported).
+   * shiftReturnTol 0: off (the behaviour before this field); default 0.5, 32 to 1024 points.
+   */
+  shiftReturnTol: number;
+  shiftReturnMinAge: number;
+  shiftReturnAge: number;
   /** Half-life (points) of the empirical surprise histogram; 0 disables it. */
   histMemory: number;
   /** Evidence (−ln p) is compressed smoothly above this knee, so scores never round to exactly 1. */
@@ -178,6 +190,9 @@ export const DEFAULT_TUNING: Tuning = {
   episodeHold: 48,
   shiftKeep: 16,
   shiftAlert: 5,
+  shiftReturnTol: 0.5,
+  shiftReturnMinAge: 32,
+  shiftReturnAge: 1024,
   maxEvidence: 26,
   histMemory: 3000,
   histSlack: 0,
@@ -254,6 +269,8 @@ interface EnsembleState {
   /** Sampling steps since a point passed the gate with evidence ≥ episodeFloor, and that point's evidence (absent: none within episodeHold). */
   epiAge?: number;
   epiOpen?: number;
+  /** The last confirmed shift: the level before it (window values before its run), its direction and the point count then (absent: none, or shiftReturnTol off). */
+  cpLast?: { pre: number; sign: number; n: number };
   inEpisode: boolean;
   quiet: number;
 }
@@ -394,11 +411,22 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         if (sp > tuning.memberKnee) sp = tuning.memberKnee + Math.log1p(sp - tuning.memberKnee);
         // Changepoint alert: the confirmed shift is scored by its size too (learning stays on the CUSUM's own surprise).
         if (m === "changepoint" && cp.shift && tuning.shiftAlert > 0 && rz && !belowFloor && dirOk(cp.sign)) {
-          const sz = shiftSize(win, Math.max(tuning.shiftKeep, cp.run), rz.scale) * tuning.shiftAlert;
-          const lz = tuning.logTail ? Math.log1p(sz) : sz;
-          const hz = histSurprisal(hist, sz, tuning.histSlack);
-          s = Math.max(s, Math.min(tailSurprisal(tail, lz, minExcess), hz));
-          if (usePrior) sp = Math.max(sp, Math.min(tailSurprisal(tail, lz, minExcess, tuning.tailPrior), hz));
+          const keep = Math.max(tuning.shiftKeep, cp.run);
+          // The end of a temporary excursion (back to the level before the last, opposite shift) is not scored by size.
+          const last = state.cpLast;
+          const age = last ? state.n - last.n : 0;
+          let ret = false;
+          if (tuning.shiftReturnTol > 0 && last && last.sign === -cp.sign && age >= tuning.shiftReturnMinAge && age <= tuning.shiftReturnAge) {
+            const lv = shiftLevels(win, keep);
+            if (lv) ret = Math.abs(lv.newer - last.pre) <= tuning.shiftReturnTol * Math.abs(lv.older - last.pre);
+          }
+          if (!ret) {
+            const sz = shiftSize(win, keep, rz.scale) * tuning.shiftAlert;
+            const lz = tuning.logTail ? Math.log1p(sz) : sz;
+            const hz = histSurprisal(hist, sz, tuning.histSlack);
+            s = Math.max(s, Math.min(tailSurprisal(tail, lz, minExcess), hz));
+            if (usePrior) sp = Math.max(sp, Math.min(tailSurprisal(tail, lz, minExcess, tuning.tailPrior), hz));
+          }
         }
         if (tuning.memberRateMemory > 0) {
           const before = s;
@@ -529,6 +557,12 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
     pushWindow(win, d);
     if (useLagged) models.step(win);
     if (cp.shift) {
+      if (tuning.shiftReturnTol > 0) {
+        // The level before this shift: the window's values before its run (this point included in the run).
+        const lv = shiftLevels(win, Math.max(tuning.shiftKeep, cp.run) + 1);
+        if (lv) state.cpLast = { pre: lv.older, sign: cp.sign, n: state.n };
+        else delete state.cpLast;
+      }
       truncateWindow(win, Math.max(tuning.shiftKeep, cp.run));
       shiftSeasonalLevel(state.seasonal, value - se.seasonal);
     }
