@@ -71,10 +71,14 @@ export interface Tuning {
    * The end of a temporary excursion is not news: a confirmed shift in the opposite direction to the last
    * confirmed shift, between shiftReturnMinAge and shiftReturnAge points after it, whose post-shift median
    * lies within shiftReturnTol × (the excursion's level − the level before it) of the level before it, is
-   * not scored by its size (shiftAlert); its CUSUM surprise still counts. The excursion's level is the median
-   * of the values since the last shift (the window's older part). A return sooner than shiftReturnMinAge
-   * points is the end of a short burst, which is left alone (its start may never have been reported).
-   * shiftReturnTol 0: off (the behaviour before this field); default 0.5, 32 to 1024 points.
+   * not reported by its size (shiftAlert): the point's score is the evidence scaled by (combined evidence
+   * with the changepoint member at its CUSUM surprise alone / combined evidence). Everything the detector
+   * learns (the member's excursion rate, the histograms, the novelty gate and the episode hold) still sees
+   * the full evidence, so the return stays part of its episode and its settling is not news either. The
+   * excursion's level is the median of the values since the last shift (the window's older part). A
+   * return sooner than shiftReturnMinAge points is the end of a short burst, which is left alone (its
+   * start may never have been reported). shiftReturnTol 0: off (the behaviour before this field);
+   * default 0.5, 32 to 1024 points.
    */
   shiftReturnTol: number;
   shiftReturnMinAge: number;
@@ -383,6 +387,11 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
 
     let wsum = 0;
     let smax = 0;
+    // A return (shiftReturnTol): the changepoint member's evidence without the shift's size (-1: not a
+    // return), its evidence as scored, and the largest weighted evidence of the other members.
+    let cpNoSize = -1;
+    let cpScored = 0;
+    let smaxOther = 0;
     // The same combination under the members' predictive tails (tailPrior).
     const usePrior = tuning.tailPrior.k0 > 0;
     let wsumP = 0;
@@ -412,21 +421,18 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         // Changepoint alert: the confirmed shift is scored by its size too (learning stays on the CUSUM's own surprise).
         if (m === "changepoint" && cp.shift && tuning.shiftAlert > 0 && rz && !belowFloor && dirOk(cp.sign)) {
           const keep = Math.max(tuning.shiftKeep, cp.run);
-          // The end of a temporary excursion (back to the level before the last, opposite shift) is not scored by size.
+          // The end of a temporary excursion (back to the level before the last, opposite shift).
           const last = state.cpLast;
           const age = last ? state.n - last.n : 0;
-          let ret = false;
           if (tuning.shiftReturnTol > 0 && last && last.sign === -cp.sign && age >= tuning.shiftReturnMinAge && age <= tuning.shiftReturnAge) {
             const lv = shiftLevels(win, keep);
-            if (lv) ret = Math.abs(lv.newer - last.pre) <= tuning.shiftReturnTol * Math.abs(lv.older - last.pre);
+            if (lv && Math.abs(lv.newer - last.pre) <= tuning.shiftReturnTol * Math.abs(lv.older - last.pre)) cpNoSize = s;
           }
-          if (!ret) {
-            const sz = shiftSize(win, keep, rz.scale) * tuning.shiftAlert;
-            const lz = tuning.logTail ? Math.log1p(sz) : sz;
-            const hz = histSurprisal(hist, sz, tuning.histSlack);
-            s = Math.max(s, Math.min(tailSurprisal(tail, lz, minExcess), hz));
-            if (usePrior) sp = Math.max(sp, Math.min(tailSurprisal(tail, lz, minExcess, tuning.tailPrior), hz));
-          }
+          const sz = shiftSize(win, keep, rz.scale) * tuning.shiftAlert;
+          const lz = tuning.logTail ? Math.log1p(sz) : sz;
+          const hz = histSurprisal(hist, sz, tuning.histSlack);
+          s = Math.max(s, Math.min(tailSurprisal(tail, lz, minExcess), hz));
+          if (usePrior) sp = Math.max(sp, Math.min(tailSurprisal(tail, lz, minExcess, tuning.tailPrior), hz));
         }
         if (tuning.memberRateMemory > 0) {
           const before = s;
@@ -448,6 +454,8 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         // weight, or one that feedback has demoted, cannot carry the evidence on its own.
         const sw = s * Math.min(1, weights[m]);
         if (sw > smax) smax = sw;
+        if (m === "changepoint") cpScored = s;
+        else if (sw > smaxOther) smaxOther = sw;
         if (usePrior) {
           wsumP += weights[m] * sp;
           const swp = sp * Math.min(1, weights[m]);
@@ -536,7 +544,14 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         zFloor = (z * z) / (2 * tuning.tailPriorZ * tuning.tailPriorZ);
       }
     }
-    const young = (e: number) => (shrink < 1 ? Math.max(e * shrink, Math.min(e, zFloor)) : e);
+    // A return is reported without its size: the score takes the share of the evidence it keeps without it.
+    let noSize = 1;
+    if (cpNoSize >= 0 && combined > 0) {
+      const keptCp = Math.min(cpScored, cpNoSize);
+      const alt = (1 - tuning.maxBlend) * ((wsum - weights.changepoint * (cpScored - keptCp)) / totalWeight) + tuning.maxBlend * Math.max(smaxOther, keptCp * Math.min(1, weights.changepoint));
+      noSize = Math.min(1, Math.max(0, alt / combined));
+    }
+    const young = (e: number) => (shrink < 1 ? Math.max(e * shrink, Math.min(e, zFloor)) : e) * noSize;
     gated = young(gated);
 
     const score = 1 - Math.exp(-gated);

@@ -30,7 +30,7 @@ describe("a shift back to the level before a recent opposite shift (shiftReturnT
   const up = shifts(off, 1500)[0]!;
   const back = shifts(off, 1800)[0]!;
 
-  it("scores the excursion's start as before, and not the return's size", () => {
+  it("scores the excursion's start as before, and reports the return without its size", () => {
     expect(DEFAULT_TUNING.shiftReturnTol).toBeGreaterThan(0);
     expect(up).toBeLessThan(1530);
     expect(back).toBeGreaterThan(1800);
@@ -40,6 +40,11 @@ describe("a shift back to the level before a recent opposite shift (shiftReturnT
     expect(on[back]!.breakdown?.levelShift).not.toBeNull();
     expect(on[back]!.breakdown!.evidence).toBeLessThan(off[back]!.breakdown!.evidence - 1);
     expect(on.every((v) => v.score >= 0 && v.score <= 1)).toBe(true);
+  });
+
+  it("learns the return as before: every other point scores exactly as with the rule off", () => {
+    for (let i = 0; i < on.length; i++) if (i !== back) expect(on[i]!.score).toBe(off[i]!.score);
+    expect(on[back]!.score).toBeLessThan(off[back]!.score);
   });
 
   it("still scores a second shift onwards to a new level", () => {
