@@ -8,7 +8,7 @@ import { createLagged, DEFAULT_LAGGED, LaggedModels, type LaggedParams, type Lag
 import { MEMBER_NAMES, type MemberName, type MemberResult } from "./member.ts";
 import { robustZ } from "./robust-z.ts";
 import { createSeasonal, shiftSeasonalLevel, updateSeasonal, type SeasonalState } from "./seasonal.ts";
-import { createWindow, pushWindow, shiftSize, truncateWindow, windowSize, type WindowState } from "./window.ts";
+import { createWindow, pushWindow, shiftLevels, shiftSize, truncateWindow, windowSize, type WindowState } from "./window.ts";
 import type { Detector, DetectorConfig, DetectorSnapshot, MemberScore, Severity, Verdict } from "./index.ts";
 
 /**
@@ -67,6 +67,22 @@ export interface Tuning {
    * is then the alert, before the window forgets the old level. 0: off.
    */
   shiftAlert: number;
+  /**
+   * The end of a temporary excursion is not news: a confirmed shift in the opposite direction to the last
+   * confirmed shift, between shiftReturnMinAge and shiftReturnAge points after it, whose post-shift median
+   * lies within shiftReturnTol × (the excursion's level − the level before it) of the level before it, is
+   * not reported by its size (shiftAlert): the point's score is the evidence scaled by (combined evidence
+   * with the changepoint member at its CUSUM surprise alone / combined evidence). Everything the detector
+   * learns (the member's excursion rate, the histograms, the novelty gate and the episode hold) still sees
+   * the full evidence, so the return stays part of its episode and its settling is not news either. The
+   * excursion's level is the median of the values since the last shift (the window's older part). A
+   * return sooner than shiftReturnMinAge points is the end of a short burst, which is left alone (its
+   * start may never have been reported). shiftReturnTol 0: off (the behaviour before this field);
+   * default 0.5, 32 to 1024 points.
+   */
+  shiftReturnTol: number;
+  shiftReturnMinAge: number;
+  shiftReturnAge: number;
   /** Half-life (points) of the empirical surprise histogram; 0 disables it. */
   histMemory: number;
   /** Evidence (−ln p) is compressed smoothly above this knee, so scores never round to exactly 1. */
@@ -198,6 +214,9 @@ export const DEFAULT_TUNING: Tuning = {
   episodeHold: 48,
   shiftKeep: 16,
   shiftAlert: 5,
+  shiftReturnTol: 0.5,
+  shiftReturnMinAge: 32,
+  shiftReturnAge: 1024,
   maxEvidence: 26,
   histMemory: 3000,
   histSlack: 0,
@@ -278,6 +297,8 @@ interface EnsembleState {
   /** Sampling steps since a point passed the gate with evidence ≥ episodeFloor, and that point's evidence (absent: none within episodeHold). */
   epiAge?: number;
   epiOpen?: number;
+  /** The last confirmed shift: the level before it (window values before its run), its direction and the point count then (absent: none, or shiftReturnTol off). */
+  cpLast?: { pre: number; sign: number; n: number };
   inEpisode: boolean;
   quiet: number;
 }
@@ -390,6 +411,11 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
 
     let wsum = 0;
     let smax = 0;
+    // A return (shiftReturnTol): the changepoint member's evidence without the shift's size (-1: not a
+    // return), its evidence as scored, and the largest weighted evidence of the other members.
+    let cpNoSize = -1;
+    let cpScored = 0;
+    let smaxOther = 0;
     // The same combination under the members' predictive tails (tailPrior).
     const usePrior = tuning.tailPrior.k0 > 0;
     let wsumP = 0;
@@ -422,7 +448,15 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         if (sp > tuning.memberKnee) sp = tuning.memberKnee + Math.log1p(sp - tuning.memberKnee);
         // Changepoint alert: the confirmed shift is scored by its size too (learning stays on the CUSUM's own surprise).
         if (m === "changepoint" && cp.shift && tuning.shiftAlert > 0 && rz && !belowFloor && dirOk(cp.sign)) {
-          const sz = shiftSize(win, Math.max(tuning.shiftKeep, cp.run), rz.scale) * tuning.shiftAlert;
+          const keep = Math.max(tuning.shiftKeep, cp.run);
+          // The end of a temporary excursion (back to the level before the last, opposite shift).
+          const last = state.cpLast;
+          const age = last ? state.n - last.n : 0;
+          if (tuning.shiftReturnTol > 0 && last && last.sign === -cp.sign && age >= tuning.shiftReturnMinAge && age <= tuning.shiftReturnAge) {
+            const lv = shiftLevels(win, keep);
+            if (lv && Math.abs(lv.newer - last.pre) <= tuning.shiftReturnTol * Math.abs(lv.older - last.pre)) cpNoSize = s;
+          }
+          const sz = shiftSize(win, keep, rz.scale) * tuning.shiftAlert;
           const lz = tuning.logTail ? Math.log1p(sz) : sz;
           const hz = histSurprisal(hist, sz, tuning.histSlack);
           s = Math.max(s, Math.min(tailSurprisal(tail, lz, minExcess), hz));
@@ -453,6 +487,8 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
           top1 = sw;
           topM = m;
         } else if (sw > top2) top2 = sw;
+        if (m === "changepoint") cpScored = s;
+        else if (sw > smaxOther) smaxOther = sw;
         if (usePrior) {
           wsumP += weights[m] * sp;
           const swp = sp * Math.min(1, weights[m]);
@@ -541,12 +577,21 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         zFloor = (z * z) / (2 * tuning.tailPriorZ * tuning.tailPriorZ);
       }
     }
+    // A return is reported without its size: the score takes the share of the evidence it keeps without it.
+    let noSize = 1;
+    if (cpNoSize >= 0 && combined > 0) {
+      const keptCp = Math.min(cpScored, cpNoSize);
+      const alt = (1 - tuning.maxBlend) * ((wsum - weights.changepoint * (cpScored - keptCp)) / totalWeight) + tuning.maxBlend * Math.max(smaxOther, keptCp * Math.min(1, weights.changepoint));
+      noSize = Math.min(1, Math.max(0, alt / combined));
+    }
     // Uncorroborated: one member (not the changepoint alert) sees it and no other reaches loneEvidence.
     const lone = tuning.loneEvidence > 0 && topM !== null && topM !== "changepoint" && top2 < tuning.loneEvidence ? tuning.loneFactor : 1;
     // A slow shift: the changepoint alert carries a level that took slowShiftRun points or more to confirm.
     const slow = tuning.slowShiftRun > 0 && cp.shift && topM === "changepoint" && cp.run >= tuning.slowShiftRun ? tuning.slowShiftFactor : 1;
-    const young = (e: number) => (shrink < 1 ? Math.max(e * shrink, Math.min(e, zFloor)) : e) * lone * slow;
-    gated = young(gated);
+    // The decision alone takes these off (everything above learnt the full evidence): a young series' heavier
+    // tails, uncorroborated evidence, a slow shift, a return's size.
+    const atDecision = (e: number) => (shrink < 1 ? Math.max(e * shrink, Math.min(e, zFloor)) : e) * lone * slow * noSize;
+    gated = atDecision(gated);
 
     const score = 1 - Math.exp(-gated);
     const warmingUp = state.n < config.minPoints;
@@ -566,6 +611,12 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
     pushWindow(win, d);
     if (useLagged) models.step(win);
     if (cp.shift) {
+      if (tuning.shiftReturnTol > 0) {
+        // The level before this shift: the window's values before its run (this point included in the run).
+        const lv = shiftLevels(win, Math.max(tuning.shiftKeep, cp.run) + 1);
+        if (lv) state.cpLast = { pre: lv.older, sign: cp.sign, n: state.n };
+        else delete state.cpLast;
+      }
       truncateWindow(win, Math.max(tuning.shiftKeep, cp.run));
       shiftSeasonalLevel(state.seasonal, value - se.seasonal);
     }
@@ -591,8 +642,8 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         seasonal: se.seasonal,
         scale: se.scale,
         robustZ: rz ? (d - rz.center) / rz.scale : 0,
-        evidence: young(evidence),
-        pointScore: 1 - Math.exp(-young(evidence)),
+        evidence: atDecision(evidence),
+        pointScore: 1 - Math.exp(-atDecision(evidence)),
         levelShift: cp.shift ? { direction: cp.sign > 0 ? "up" : "down", onsetPointsAgo: cp.run } : null,
         belowFloor,
       },

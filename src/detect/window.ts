@@ -70,3 +70,16 @@ export function shiftSize(w: WindowState, keep: number, scale: number): number {
   const mid = (a: number[]) => (a.length % 2 ? a[a.length >> 1]! : (a[a.length / 2 - 1]! + a[a.length / 2]!) / 2);
   return Math.abs(mid(newer) - mid(older)) / scale;
 }
+
+/** Medians of the newest `keep` values and of the older ones (undefined when the window holds no older values). */
+export function shiftLevels(w: WindowState, keep: number): { older: number; newer: number } | undefined {
+  const n = w.ring.length;
+  if (keep >= n || keep < 1) return undefined;
+  const older: number[] = [];
+  const newer: number[] = [];
+  for (let lag = 0; lag < n; lag++) (lag < keep ? newer : older).push(recent(w, lag)!);
+  older.sort((a, b) => a - b);
+  newer.sort((a, b) => a - b);
+  const mid = (a: number[]) => (a.length % 2 ? a[a.length >> 1]! : (a[a.length / 2 - 1]! + a[a.length / 2]!) / 2);
+  return { older: mid(older), newer: mid(newer) };
+}
