@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createEnsemble, DEFAULT_TUNING, recur, type Tuning } from "../../../src/detect/ensemble.ts";
+import { createEnsemble, DEFAULT_TUNING, type Tuning } from "../../../src/detect/ensemble.ts";
+import { recur } from "../../../src/detect/recurrence.ts";
 import { DEFAULT_DETECTOR_CONFIG, type Verdict } from "../../../src/detect/index.ts";
 import { makeSeries } from "./helpers.ts";
 
