@@ -1,3 +1,5 @@
+import { createEnsemble, type Tuning } from "../../../src/detect/ensemble.ts";
+import { DEFAULT_DETECTOR_CONFIG, type Verdict } from "../../../src/detect/index.ts";
 import { mulberry32 } from "../../../src/detect/prng.ts";
 
 /** Seeded standard normal draws (Box–Muller). */
@@ -20,3 +22,12 @@ export function makeSeries(n: number, f: (i: number, noise: number) => number, s
   }
   return { t, x };
 }
+
+/** Every verdict of a fresh ensemble with `tuning` over the series, in order. */
+export function runTuned(t: readonly number[], x: readonly number[], tuning: Tuning): Verdict[] {
+  const d = createEnsemble(DEFAULT_DETECTOR_CONFIG, null, tuning);
+  return x.map((v, i) => d.update(t[i]!, v));
+}
+
+/** A verdict's evidence after the second level (0 when the detector had nothing to score). */
+export const evidenceOf = (v: Verdict): number => v.breakdown?.evidence ?? 0;

@@ -1,16 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { createEnsemble, DEFAULT_TUNING, type Tuning } from "../../../src/detect/ensemble.ts";
-import { DEFAULT_DETECTOR_CONFIG, type Verdict } from "../../../src/detect/index.ts";
+import { DEFAULT_TUNING, type Tuning } from "../../../src/detect/ensemble.ts";
+import type { Verdict } from "../../../src/detect/index.ts";
 import { MEMBER_NAMES } from "../../../src/detect/member.ts";
-import { makeSeries } from "./helpers.ts";
+import { makeSeries, runTuned } from "./helpers.ts";
 
 /** Corroboration (Tuning.loneEvidence / loneFactor): one member's view alone is scored lower at the decision. */
 const ON: Tuning = { ...DEFAULT_TUNING, loneEvidence: 1.75, loneFactor: 0.6 };
 const OFF: Tuning = { ...DEFAULT_TUNING, loneEvidence: 0 };
-const run = (t: number[], x: number[], tuning: Tuning): Verdict[] => {
-  const d = createEnsemble(DEFAULT_DETECTOR_CONFIG, null, tuning);
-  return x.map((v, i) => d.update(t[i]!, v));
-};
 const ev = (score: number) => -Math.log1p(-score);
 /** Weighted member evidence (as in the ensemble's max), strongest first. */
 const ranked = (v: Verdict) =>
@@ -27,8 +23,8 @@ const blips = new Map<number, number>([
   [2700, 40],
 ]);
 const s = makeSeries(3200, (i, n) => 50 + 10 * Math.sin((2 * Math.PI * i) / 288) + n + (blips.get(i) ?? 0), 7);
-const on = run(s.t, s.x, ON);
-const off = run(s.t, s.x, OFF);
+const on = runTuned(s.t, s.x, ON);
+const off = runTuned(s.t, s.x, OFF);
 
 describe("corroboration", () => {
   it("only ever scales a point's evidence by loneFactor, so the gate and the calibration see the same evidence", () => {
@@ -57,7 +53,7 @@ describe("corroboration", () => {
   });
 
   it("is off at loneEvidence 0", () => {
-    const base = run(s.t, s.x, { ...DEFAULT_TUNING, loneEvidence: 0, loneFactor: 0.1 });
+    const base = runTuned(s.t, s.x, { ...DEFAULT_TUNING, loneEvidence: 0, loneFactor: 0.1 });
     for (let i = 0; i < s.x.length; i++) expect(base[i]!.score).toBe(off[i]!.score);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createEnsemble, DEFAULT_TUNING, type Tuning } from "../../../src/detect/ensemble.ts";
 import { memberRate } from "../../../src/detect/member-rate.ts";
 import { DEFAULT_DETECTOR_CONFIG, type Verdict } from "../../../src/detect/index.ts";
-import { makeSeries } from "./helpers.ts";
+import { makeSeries, runTuned, evidenceOf } from "./helpers.ts";
 
 /** Per-member excursion rate normalisation (Tuning.memberRateMemory). */
 describe("memberRate", () => {
@@ -41,11 +41,6 @@ describe("memberRate", () => {
   });
 });
 
-const run = (t: number[], x: number[], tuning: Tuning): Verdict[] => {
-  const d = createEnsemble(DEFAULT_DETECTOR_CONFIG, null, tuning);
-  return x.map((v, i) => d.update(t[i]!, v));
-};
-const evidence = (v: Verdict) => v.breakdown?.evidence ?? 0;
 // Noise around 100 with the same +40 burst every 250 points from 1000 on, then one burst of +150 at 3900.
 const REPEATS = [1000, 1250, 1500, 1750, 2000, 2250, 2500, 2750, 3000, 3250, 3500];
 const bursty = makeSeries(4000, (i, e) => 100 + 3 * e + (REPEATS.includes(i) ? 40 : 0) + (i === 3900 ? 150 : 0), 7);
@@ -53,20 +48,20 @@ const bursty = makeSeries(4000, (i, e) => 100 + 3 * e + (REPEATS.includes(i) ? 4
 describe("per-member excursion rate in the ensemble", () => {
   // The bursts are regular: the periodic-recurrence discount (tested in recur.test.ts) is off on both sides.
   const onTuning: Tuning = { ...DEFAULT_TUNING, recurFloor: 0 };
-  const on = run(bursty.t, bursty.x, onTuning);
-  const off = run(bursty.t, bursty.x, { ...onTuning, memberRateMemory: 0 });
+  const on = runTuned(bursty.t, bursty.x, onTuning);
+  const off = runTuned(bursty.t, bursty.x, { ...onTuning, memberRateMemory: 0 });
 
   it("alerts on the first burst and weighs the repeats less", () => {
     expect(on[1000]!.anomalous).toBe(true);
     const late = REPEATS.slice(-6);
-    for (const i of late) expect(evidence(on[i]!)).toBeLessThanOrEqual(evidence(off[i]!));
-    const sum = (vs: Verdict[]) => late.reduce((a, i) => a + evidence(vs[i]!), 0);
+    for (const i of late) expect(evidenceOf(on[i]!)).toBeLessThanOrEqual(evidenceOf(off[i]!));
+    const sum = (vs: Verdict[]) => late.reduce((a, i) => a + evidenceOf(vs[i]!), 0);
     expect(sum(on)).toBeLessThan(sum(off) - 3);
   });
 
   it("still alerts on a level the members have never reached", () => {
     expect(on[3900]!.anomalous).toBe(true);
-    expect(evidence(on[3900]!)).toBeGreaterThan(DEFAULT_TUNING.alertLog10.medium * Math.LN10);
+    expect(evidenceOf(on[3900]!)).toBeGreaterThan(DEFAULT_TUNING.alertLog10.medium * Math.LN10);
   });
 
   it("keeps scores in [0, 1], and its state survives a JSON snapshot", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createEnsemble, DEFAULT_TUNING, type Tuning } from "../../../src/detect/ensemble.ts";
 import { recur } from "../../../src/detect/recurrence.ts";
-import { DEFAULT_DETECTOR_CONFIG, type Verdict } from "../../../src/detect/index.ts";
-import { makeSeries } from "./helpers.ts";
+import { DEFAULT_DETECTOR_CONFIG } from "../../../src/detect/index.ts";
+import { evidenceOf, makeSeries, runTuned } from "./helpers.ts";
 
 /** Periodic-recurrence discount (Tuning.recurFloor). */
 describe("recur", () => {
@@ -85,11 +85,6 @@ describe("recur", () => {
   });
 });
 
-const run = (t: number[], x: number[], tuning: Tuning): Verdict[] => {
-  const d = createEnsemble(DEFAULT_DETECTOR_CONFIG, null, tuning);
-  return x.map((v, i) => d.update(t[i]!, v));
-};
-const evidence = (v: Verdict) => v.breakdown?.evidence ?? 0;
 // The young-series calibration (tailPrior, tail-prior.test.ts) and the corroboration factor (loneEvidence,
 // lone.test.ts) are off on both sides, so the test isolates the recurrence.
 const ON: Tuning = { ...DEFAULT_TUNING, tailPrior: { ...DEFAULT_TUNING.tailPrior, k0: 0 }, loneEvidence: 0 };
@@ -98,15 +93,15 @@ const OFF: Tuning = { ...ON, recurFloor: 0 };
 describe("periodic recurrence in the ensemble", () => {
   // A flat metric with the same double spike (a job and its retry) every 100 points (8 h 20 min).
   const cron = makeSeries(3000, (i) => (i % 100 === 0 || i % 100 === 6 ? 20 : 0));
-  const on = run(cron.t, cron.x, ON);
-  const off = run(cron.t, cron.x, OFF);
+  const on = runTuned(cron.t, cron.x, ON);
+  const off = runTuned(cron.t, cron.x, OFF);
 
   it("scores the first repeats as before and the later ones far lower", () => {
     // Without it the second-level calibration holds every repeat near −ln(1/100) + evBonus.
     for (let i = 0; i < 300; i++) expect(on[i]!.score).toBe(off[i]!.score);
     for (let i = 600; i <= 2000; i += 100) {
-      expect(evidence(off[i]!)).toBeGreaterThan(8);
-      expect(evidence(on[i]!)).toBeLessThan(evidence(off[i]!) - 4);
+      expect(evidenceOf(off[i]!)).toBeGreaterThan(8);
+      expect(evidenceOf(on[i]!)).toBeLessThan(evidenceOf(off[i]!) - 4);
     }
   });
 
@@ -120,8 +115,8 @@ describe("periodic recurrence in the ensemble", () => {
       p += gap;
     }
     const irregular = makeSeries(3000, (i) => (at.has(i) ? 20 : 0));
-    const a = run(irregular.t, irregular.x, ON);
-    const b = run(irregular.t, irregular.x, OFF);
+    const a = runTuned(irregular.t, irregular.x, ON);
+    const b = runTuned(irregular.t, irregular.x, OFF);
     for (let i = 0; i < 3000; i++) expect(a[i]!.score).toBe(b[i]!.score);
   });
 

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createEnsemble, DEFAULT_TUNING, type Tuning } from "../../../src/detect/ensemble.ts";
-import { DEFAULT_DETECTOR_CONFIG, type Verdict } from "../../../src/detect/index.ts";
+import { DEFAULT_TUNING, type Tuning } from "../../../src/detect/ensemble.ts";
 import { createWindow, pushWindow, shiftSize } from "../../../src/detect/window.ts";
-import { makeSeries } from "./helpers.ts";
+import { makeSeries, runTuned } from "./helpers.ts";
 
 describe("shiftSize", () => {
   it("is the difference of medians of the newest values and the older ones, in units of scale", () => {
@@ -15,16 +14,12 @@ describe("shiftSize", () => {
   });
 });
 
-function run(t: number[], x: number[], tuning: Tuning): Verdict[] {
-  const d = createEnsemble(DEFAULT_DETECTOR_CONFIG, null, tuning);
-  return x.map((v, i) => d.update(t[i]!, v));
-}
 
 describe("changepoint alert in the ensemble", () => {
   // A sustained step of 3 sigma: each point alone is ordinary for the window members.
   const s = makeSeries(3000, (i, e) => 100 + 2 * e + (i >= 2000 ? 6 : 0), 11);
-  const on = run(s.t, s.x, DEFAULT_TUNING);
-  const off = run(s.t, s.x, { ...DEFAULT_TUNING, shiftAlert: 0 });
+  const on = runTuned(s.t, s.x, DEFAULT_TUNING);
+  const off = runTuned(s.t, s.x, { ...DEFAULT_TUNING, shiftAlert: 0 });
   const at = on.findIndex((v, i) => i >= 2000 && !!v.breakdown?.levelShift);
 
   it("scores the confirmed shift by its size", () => {

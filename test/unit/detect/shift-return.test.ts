@@ -2,14 +2,10 @@ import { describe, expect, it } from "vitest";
 import { createEnsemble, DEFAULT_TUNING, type Tuning } from "../../../src/detect/ensemble.ts";
 import { DEFAULT_DETECTOR_CONFIG, type DetectorSnapshot, type Verdict } from "../../../src/detect/index.ts";
 import { createWindow, pushWindow, shiftLevels } from "../../../src/detect/window.ts";
-import { makeSeries } from "./helpers.ts";
+import { makeSeries, runTuned } from "./helpers.ts";
 
 const OFF: Tuning = { ...DEFAULT_TUNING, shiftReturnTol: 0 };
 
-function run(t: number[], x: number[], tuning: Tuning): Verdict[] {
-  const d = createEnsemble(DEFAULT_DETECTOR_CONFIG, null, tuning);
-  return x.map((v, i) => d.update(t[i]!, v));
-}
 
 const shifts = (v: Verdict[], from: number) => v.map((r, i) => (i >= from && r.breakdown?.levelShift ? i : -1)).filter((i) => i >= 0);
 
@@ -25,8 +21,8 @@ describe("shiftLevels", () => {
 describe("a shift back to the level before a recent opposite shift (shiftReturnTol)", () => {
   // 100 ± 2, a sustained excursion to +12 for 300 points, then back to 100.
   const s = makeSeries(2600, (i, e) => 100 + 2 * e + (i >= 1500 && i < 1800 ? 6 : 0), 7);
-  const on = run(s.t, s.x, DEFAULT_TUNING);
-  const off = run(s.t, s.x, OFF);
+  const on = runTuned(s.t, s.x, DEFAULT_TUNING);
+  const off = runTuned(s.t, s.x, OFF);
   const up = shifts(off, 1500)[0]!;
   const back = shifts(off, 1800)[0]!;
 
@@ -49,15 +45,15 @@ describe("a shift back to the level before a recent opposite shift (shiftReturnT
 
   it("still scores a second shift onwards to a new level", () => {
     const s2 = makeSeries(2600, (i, e) => 100 + 2 * e + (i >= 1500 ? 12 : 0) + (i >= 1800 ? 12 : 0), 7);
-    const a = run(s2.t, s2.x, DEFAULT_TUNING);
-    const b = run(s2.t, s2.x, OFF);
+    const a = runTuned(s2.t, s2.x, DEFAULT_TUNING);
+    const b = runTuned(s2.t, s2.x, OFF);
     for (let i = 0; i < a.length; i++) expect(a[i]!.score).toBe(b[i]!.score);
   });
 
   it("leaves a quick return (the end of a short burst) alone", () => {
     const s3 = makeSeries(2600, (i, e) => 100 + 2 * e + (i >= 1500 && i < 1520 ? 12 : 0), 7);
-    const a = run(s3.t, s3.x, DEFAULT_TUNING);
-    const b = run(s3.t, s3.x, OFF);
+    const a = runTuned(s3.t, s3.x, DEFAULT_TUNING);
+    const b = runTuned(s3.t, s3.x, OFF);
     for (let i = 0; i < a.length; i++) expect(a[i]!.score).toBe(b[i]!.score);
   });
 

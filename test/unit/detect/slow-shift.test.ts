@@ -1,15 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { createEnsemble, DEFAULT_TUNING, type Tuning } from "../../../src/detect/ensemble.ts";
-import { DEFAULT_DETECTOR_CONFIG, type Verdict } from "../../../src/detect/index.ts";
-import { makeSeries } from "./helpers.ts";
+import { DEFAULT_TUNING, type Tuning } from "../../../src/detect/ensemble.ts";
+import type { Verdict } from "../../../src/detect/index.ts";
+import { makeSeries, runTuned } from "./helpers.ts";
 
 /** Slow shifts (Tuning.slowShiftRun / slowShiftFactor): a level that took long to confirm is scored lower at the decision. */
 const ON: Tuning = { ...DEFAULT_TUNING, slowShiftRun: 24, slowShiftFactor: 0.7 };
 const OFF: Tuning = { ...DEFAULT_TUNING, slowShiftRun: 0 };
-const run = (t: number[], x: number[], tuning: Tuning): Verdict[] => {
-  const d = createEnsemble(DEFAULT_DETECTOR_CONFIG, null, tuning);
-  return x.map((v, i) => d.update(t[i]!, v));
-};
 const ev = (score: number) => -Math.log1p(-score);
 const cpTop = (v: Verdict) => {
   const best = v.algorithms.reduce((a, b) => (ev(b.score) * Math.min(1, DEFAULT_TUNING.weights[b.name as keyof Tuning["weights"]]) > ev(a.score) * Math.min(1, DEFAULT_TUNING.weights[a.name as keyof Tuning["weights"]]) ? b : a));
@@ -18,8 +14,8 @@ const cpTop = (v: Verdict) => {
 
 /** Checks that ON differs from OFF only by the factor, and only on slowly confirmed shifts; returns the scaled rows. */
 function compare(x: { t: number[]; x: number[] }) {
-  const on = run(x.t, x.x, ON);
-  const off = run(x.t, x.x, OFF);
+  const on = runTuned(x.t, x.x, ON);
+  const off = runTuned(x.t, x.x, OFF);
   const scaled: number[] = [];
   for (let i = 0; i < x.x.length; i++) {
     const a = ev(on[i]!.score);
