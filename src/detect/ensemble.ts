@@ -8,7 +8,7 @@ import { createLagged, LaggedModels, type LaggedState } from "./lagged.ts";
 import { MEMBER_NAMES, type MemberName, type MemberResult } from "./member.ts";
 import { robustZ } from "./robust-z.ts";
 import { createSeasonal, shiftSeasonalLevel, updateSeasonal, type SeasonalState } from "./seasonal.ts";
-import { createWindow, pushWindow, shiftLevels, shiftSize, truncateWindow, windowSize, type WindowState } from "./window.ts";
+import { createWindow, levelGap, pushWindow, shiftLevels, truncateWindow, windowSize, type WindowState } from "./window.ts";
 import type { Detector, DetectorConfig, DetectorSnapshot, MemberScore, Severity, Verdict } from "./index.ts";
 import { memberRate, type MemberRateState } from "./member-rate.ts";
 import { recur, type RecurrenceState } from "./recurrence.ts";
@@ -207,15 +207,14 @@ export function createEnsemble(config: DetectorConfig, snapshot: DetectorSnapsho
         if (sp > tuning.memberKnee) sp = tuning.memberKnee + Math.log1p(sp - tuning.memberKnee);
         // Changepoint alert: the confirmed shift is scored by its size too (learning stays on the CUSUM's own surprise).
         if (m === "changepoint" && cp.shift && tuning.shiftAlert > 0 && rz && !belowFloor && dirOk(cp.sign)) {
-          const keep = Math.max(tuning.shiftKeep, cp.run);
+          const lv = shiftLevels(win, Math.max(tuning.shiftKeep, cp.run));
           // The end of a temporary excursion (back to the level before the last, opposite shift).
           const last = state.cpLast;
           const age = last ? state.n - last.n : 0;
           if (tuning.shiftReturnTol > 0 && last && last.sign === -cp.sign && age >= tuning.shiftReturnMinAge && age <= tuning.shiftReturnAge) {
-            const lv = shiftLevels(win, keep);
             if (lv && Math.abs(lv.newer - last.pre) <= tuning.shiftReturnTol * Math.abs(lv.older - last.pre)) cpNoSize = s;
           }
-          const sz = shiftSize(win, keep, rz.scale) * tuning.shiftAlert;
+          const sz = levelGap(lv, rz.scale) * tuning.shiftAlert;
           const lz = tuning.logTail ? Math.log1p(sz) : sz;
           const hz = histSurprisal(hist, sz, tuning.histSlack);
           s = Math.max(s, Math.min(tailSurprisal(tail, lz, minExcess), hz));

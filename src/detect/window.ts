@@ -55,22 +55,6 @@ export function truncateWindow(w: WindowState, keep: number): void {
   w.sorted = [...kept].sort((a, b) => a - b);
 }
 
-/**
- * Size of a level shift in units of `scale`: |median of the newest `keep`
- * values − median of the older ones| (0 when the window holds no older values).
- */
-export function shiftSize(w: WindowState, keep: number, scale: number): number {
-  const n = w.ring.length;
-  if (keep >= n || keep < 1) return 0;
-  const older: number[] = [];
-  const newer: number[] = [];
-  for (let lag = 0; lag < n; lag++) (lag < keep ? newer : older).push(recent(w, lag)!);
-  older.sort((a, b) => a - b);
-  newer.sort((a, b) => a - b);
-  const mid = (a: number[]) => (a.length % 2 ? a[a.length >> 1]! : (a[a.length / 2 - 1]! + a[a.length / 2]!) / 2);
-  return Math.abs(mid(newer) - mid(older)) / scale;
-}
-
 /** Medians of the newest `keep` values and of the older ones (undefined when the window holds no older values). */
 export function shiftLevels(w: WindowState, keep: number): { older: number; newer: number } | undefined {
   const n = w.ring.length;
@@ -82,4 +66,17 @@ export function shiftLevels(w: WindowState, keep: number): { older: number; newe
   newer.sort((a, b) => a - b);
   const mid = (a: number[]) => (a.length % 2 ? a[a.length >> 1]! : (a[a.length / 2 - 1]! + a[a.length / 2]!) / 2);
   return { older: mid(older), newer: mid(newer) };
+}
+
+/**
+ * Size of a level shift in units of `scale`: |median of the newest `keep`
+ * values − median of the older ones| (0 when the window holds no older values).
+ */
+export function shiftSize(w: WindowState, keep: number, scale: number): number {
+  return levelGap(shiftLevels(w, keep), scale);
+}
+
+/** |newer − older| of shiftLevels' answer in units of `scale` (0 without older values). */
+export function levelGap(lv: { older: number; newer: number } | undefined, scale: number): number {
+  return lv ? Math.abs(lv.newer - lv.older) / scale : 0;
 }
