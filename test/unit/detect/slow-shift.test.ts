@@ -22,9 +22,8 @@ function compare(x: { t: number[]; x: number[] }) {
     const b = ev(off[i]!.score);
     if (Math.abs(a - b) <= 1e-9 * Math.max(1, b)) continue;
     expect(a).toBeCloseTo(b * ON.slowShiftFactor, 9);
-    const ls = off[i]!.breakdown?.levelShift;
-    expect(ls).toBeTruthy();
-    expect(ls!.onsetPointsAgo).toBeGreaterThanOrEqual(ON.slowShiftRun);
+    // Only a confirmed shift (levelShift set) whose onset is slowShiftRun or more points back.
+    expect(off[i]!.breakdown?.levelShift?.onsetPointsAgo).toBeGreaterThanOrEqual(ON.slowShiftRun);
     expect(cpTop(off[i]!)).toBe(true);
     scaled.push(i);
   }
